@@ -1,0 +1,54 @@
+//! What `update` asks the outside world to do. `update` itself never does I/O; the run
+//! loop carries these out (network commands go to the network task).
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Effect {
+    Net(Command),
+    /// Clear and fully redraw the terminal (Ctrl+L), e.g. after another program wrote to it.
+    ClearScreen,
+    Quit,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Command {
+    SignIn {
+        user_name: String,
+        password: String,
+    },
+    /// Sign up, then sign in with the same credentials.
+    SignUp {
+        user_name: String,
+        password: String,
+        /// For scripts: an existing account is fine, just sign in.
+        existing_ok: bool,
+    },
+    SignOut,
+    LoadNewest,
+    LoadOlder {
+        before: String,
+    },
+    Send {
+        content: String,
+        client_request_id: String,
+    },
+    React {
+        op: u64,
+        message_id: String,
+        emoji: String,
+    },
+    Unreact {
+        op: u64,
+        message_id: String,
+        emoji: String,
+    },
+    /// Acknowledge events up to this id; the network task batches these.
+    Ack {
+        up_to: u64,
+    },
+    RefreshSendStatus,
+    GetMessage {
+        message_id: String,
+    },
+    /// Skip the rest of the reconnect backoff.
+    ReconnectNow,
+}

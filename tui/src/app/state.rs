@@ -1,0 +1,245 @@
+//! The whole client state. Rendering is a pure function of it and only `update`
+//! changes it, so a test can drive the client without a terminal or a network.
+
+use super::editor::Editor;
+use super::timeline::Timeline;
+use crate::keymap::{Context, KeyMap};
+use chat_protocol::chat::v1::SendStatus;
+use chrono::{FixedOffset, Offset, Utc};
+use ratatui::layout::Rect;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Screen {
+    SignIn,
+    Chat,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Focus {
+    Input,
+    Pane,
+}
+
+/// The state of the live event stream, as the status line shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Connection {
+    /// Not signed in.
+    Offline,
+    Connecting,
+    Connected,
+    /// The stream was lost; the next attempt starts in `seconds_left`.
+    Reconnecting {
+        attempt: u32,
+        seconds_left: u64,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NoticeKind {
+    Info,
+    Error,
+    /// The send gate refused a message; cleared once the status says we may send.
+    SendBlocked,
+}
+
+/// The status line's message: the last error, or a short piece of news.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Notice {
+    pub kind: NoticeKind,
+    pub text: String,
+}
+
+impl Notice {
+    pub fn error(text: impl Into<String>) -> Self {
+        Self {
+            kind: NoticeKind::Error,
+            text: text.into(),
+        }
+    }
+
+    pub fn info(text: impl Into<String>) -> Self {
+        Self {
+            kind: NoticeKind::Info,
+            text: text.into(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Field {
+    UserName,
+    Password,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SignInForm {
+    pub user_name: Editor,
+    pub password: Editor,
+    pub field: Field,
+    pub sign_up: bool,
+    /// A request is on its way; Enter does nothing until it answers.
+    pub busy: bool,
+    pub error: Option<String>,
+}
+
+impl Default for SignInForm {
+    fn default() -> Self {
+        Self {
+            user_name: Editor::default(),
+            password: Editor::default(),
+            field: Field::UserName,
+            sign_up: false,
+            busy: false,
+            error: None,
+        }
+    }
+}
+
+impl SignInForm {
+    pub fn focused_mut(&mut self) -> &mut Editor {
+        match self.field {
+            Field::UserName => &mut self.user_name,
+            Field::Password => &mut self.password,
+        }
+    }
+}
+
+/// The draft being typed, and the sent drafts that ↑/↓ recall.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Draft {
+    pub editor: Editor,
+    pub history: Vec<String>,
+    /// Which history entry ↑/↓ is showing, if any.
+    pub browsing: Option<usize>,
+    /// The unsent draft that was in the input when ↑ started browsing; ↓ past the newest
+    /// entry brings it back, so browsing never loses what was typed.
+    pub stash: String,
+    /// A send whose outcome is unknown (the network failed mid-request) leaves its id
+    /// here with its text: sending the same text again reuses the id, so the server
+    /// returns the first result instead of posting twice.
+    pub retry_id: Option<(String, String)>,
+}
+
+/// A message on its way to the server.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PendingSend {
+    pub text: String,
+    pub client_request_id: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Me {
+    pub user_id: String,
+    pub user_name: String,
+}
+
+/// Fixed for the session: where we connect and how to draw.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Settings {
+    pub server: String,
+    /// The reaction set; keys 1–9 pick from it, in this order.
+    pub emoji: Vec<String>,
+    /// Message times are shown in this offset. Taken once at startup, so rendering stays
+    /// a pure function of the state (and snapshots do not depend on the machine's zone).
+    pub utc_offset: FixedOffset,
+    /// False when NO_COLOR is set: then emphasis uses bold, reverse and underline only.
+    pub color: bool,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            server: crate::config::DEFAULT_SERVER.to_owned(),
+            emoji: DEFAULT_EMOJI_SET.iter().map(|e| (*e).to_owned()).collect(),
+            utc_offset: Utc.fix(),
+            color: true,
+        }
+    }
+}
+
+/// The server's default reaction set (DESIGN.md §3), in key order.
+pub const DEFAULT_EMOJI_SET: [&str; 9] = ["👍", "❤️", "😂", "😮", "😢", "🎉", "🔥", "👀", "🙏"];
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct State {
+    pub screen: Screen,
+    pub signin: SignInForm,
+    pub me: Option<Me>,
+    pub timeline: Timeline,
+    pub draft: Draft,
+    pub focus: Focus,
+    pub connection: Connection,
+    pub notice: Option<Notice>,
+    pub send_status: Option<SendStatus>,
+    pub sending: Option<PendingSend>,
+    /// The help overlay, when open, with its scroll offset.
+    pub help: Option<u16>,
+    /// The terminal size; `update` needs it to keep the selection in view.
+    pub area: Rect,
+    pub keymap: KeyMap,
+    pub settings: Settings,
+    /// The highest event_id applied: anything at or below it is a duplicate.
+    pub last_event_id: u64,
+    /// The number for the next optimistic reaction, to match answers to requests.
+    pub next_op: u64,
+    pub quitting: bool,
+}
+
+impl State {
+    pub fn new(settings: Settings, keymap: KeyMap) -> Self {
+        Self {
+            screen: Screen::SignIn,
+            signin: SignInForm::default(),
+            me: None,
+            timeline: Timeline::default(),
+            draft: Draft::default(),
+            focus: Focus::Input,
+            connection: Connection::Offline,
+            notice: None,
+            send_status: None,
+            sending: None,
+            help: None,
+            area: Rect::new(0, 0, 80, 24),
+            keymap,
+            settings,
+            last_event_id: 0,
+            next_op: 1,
+            quitting: false,
+        }
+    }
+
+    /// The key-map context for the current screen and focus.
+    pub fn context(&self) -> Context {
+        match (self.screen, self.focus) {
+            (Screen::SignIn, _) => Context::SignIn,
+            (Screen::Chat, Focus::Input) => Context::Input,
+            (Screen::Chat, Focus::Pane) => Context::Pane,
+        }
+    }
+
+    pub fn my_name(&self) -> &str {
+        self.me.as_ref().map_or("", |m| m.user_name.as_str())
+    }
+
+    pub fn my_id(&self) -> &str {
+        self.me.as_ref().map_or("", |m| m.user_id.as_str())
+    }
+
+    /// Back to a signed-out client: everything of the old session goes, except the
+    /// sign-in form (so the user name stays filled in).
+    pub fn reset_session(&mut self) {
+        self.screen = Screen::SignIn;
+        self.me = None;
+        self.timeline = Timeline::default();
+        self.draft = Draft::default();
+        self.focus = Focus::Input;
+        self.connection = Connection::Offline;
+        self.notice = None;
+        self.send_status = None;
+        self.sending = None;
+        self.help = None;
+        self.last_event_id = 0;
+        self.signin.busy = false;
+        self.signin.password = Editor::default();
+    }
+}

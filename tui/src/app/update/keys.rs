@@ -1,0 +1,355 @@
+//! Keys and pastes: looked up in the key map for the current context, then acted on.
+
+use super::super::editor::Editor;
+use super::super::effect::{Command, Effect};
+use super::super::state::{Field, Focus, Notice, NoticeKind, PendingSend, Screen, State};
+use super::super::timeline::Overlay;
+use super::view;
+use crate::keymap::Action;
+use crate::text;
+use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
+
+pub fn on_key(state: &mut State, key: &KeyEvent, effects: &mut Vec<Effect>) {
+    // Terminals that report releases would otherwise act twice per key.
+    if key.kind == KeyEventKind::Release {
+        return;
+    }
+    if let Some(scroll) = state.help {
+        on_help_key(state, key, scroll, effects);
+        return;
+    }
+    let context = state.context();
+    match state.keymap.action(context, key) {
+        Some(action) => on_action(state, action, effects),
+        None => {
+            if let Some(c) = typed_char(key) {
+                match state.screen {
+                    Screen::SignIn => {
+                        state.signin.focused_mut().insert_char(c);
+                        state.signin.error = None;
+                    }
+                    Screen::Chat if state.focus == Focus::Input => {
+                        state.draft.editor.insert_char(c);
+                    }
+                    Screen::Chat => {}
+                }
+            }
+        }
+    }
+}
+
+/// A key that types a character: no Ctrl or Alt, except both together (AltGr on some
+/// keyboards arrives that way).
+fn typed_char(key: &KeyEvent) -> Option<char> {
+    let KeyCode::Char(c) = key.code else {
+        return None;
+    };
+    let ctrl_alt = KeyModifiers::CONTROL | KeyModifiers::ALT;
+    let mods = key.modifiers & ctrl_alt;
+    (mods.is_empty() || mods == ctrl_alt).then_some(c)
+}
+
+fn on_help_key(state: &mut State, key: &KeyEvent, scroll: u16, effects: &mut Vec<Effect>) {
+    let action = state.keymap.action(state.context(), key);
+    match (action, key.code) {
+        (Some(Action::Quit), _) => {
+            state.quitting = true;
+            effects.push(Effect::Quit);
+        }
+        (_, KeyCode::Down | KeyCode::Char('j')) => state.help = Some(scroll.saturating_add(1)),
+        (_, KeyCode::Up | KeyCode::Char('k')) => state.help = Some(scroll.saturating_sub(1)),
+        _ => state.help = None,
+    }
+}
+
+pub fn on_paste(state: &mut State, pasted: &str) {
+    match state.screen {
+        Screen::SignIn => {
+            let line = text::clean(pasted, false);
+            state.signin.focused_mut().insert_str(line.trim_end());
+        }
+        Screen::Chat if state.focus == Focus::Input => {
+            let unified = pasted.replace("\r\n", "\n").replace('\r', "\n");
+            state.draft.editor.insert_str(&text::clean(&unified, true));
+        }
+        Screen::Chat => {}
+    }
+}
+
+fn on_action(state: &mut State, action: Action, effects: &mut Vec<Effect>) {
+    match action {
+        Action::Quit => {
+            state.quitting = true;
+            effects.push(Effect::Quit);
+        }
+        Action::Redraw => effects.push(Effect::ClearScreen),
+        Action::Help => state.help = Some(0),
+        Action::ReconnectNow => {
+            if state.screen == Screen::Chat {
+                effects.push(Effect::Net(Command::ReconnectNow));
+                if !state.timeline.loaded {
+                    effects.push(Effect::Net(Command::LoadNewest));
+                }
+            }
+        }
+        Action::Left
+        | Action::Right
+        | Action::WordLeft
+        | Action::WordRight
+        | Action::LineStart
+        | Action::LineEnd
+        | Action::Backspace
+        | Action::Delete
+        | Action::KillToStart
+        | Action::KillToEnd
+        | Action::KillWord
+        | Action::Yank => {
+            let editor = match state.screen {
+                Screen::SignIn => {
+                    state.signin.error = None;
+                    state.signin.focused_mut()
+                }
+                Screen::Chat => &mut state.draft.editor,
+            };
+            edit(editor, action);
+        }
+        Action::Send => send_draft(state, effects),
+        Action::Newline => state.draft.editor.insert_char('\n'),
+        Action::HistoryPrev => history_prev(state),
+        Action::HistoryNext => history_next(state),
+        Action::FocusPane => {
+            state.focus = Focus::Pane;
+            view::clamp_selection_to_view(state);
+            view::after_view_change(state, effects);
+        }
+        Action::FocusInput => state.focus = Focus::Input,
+        Action::SelectOlder => view::select_by(state, -1, effects),
+        Action::SelectNewer => view::select_by(state, 1, effects),
+        Action::PageUp => view::page_up(state, state.focus == Focus::Pane, effects),
+        Action::PageDown => view::page_down(state, state.focus == Focus::Pane, effects),
+        Action::Oldest => view::select(state, 0, effects),
+        Action::Newest => {
+            let last = state.timeline.last_index();
+            view::select(state, last, effects);
+        }
+        Action::React(n) => {
+            if let Some(emoji) = state.settings.emoji.get(usize::from(n)).cloned() {
+                toggle_reaction(state, &emoji, effects);
+            }
+        }
+        Action::ReactDefault => toggle_reaction(state, chat_protocol::DEFAULT_EMOJI, effects),
+        Action::SignOut => sign_out(state, effects),
+        Action::Submit => submit_sign_in(state, effects),
+        Action::NextField | Action::PrevField => {
+            state.signin.field = match state.signin.field {
+                Field::UserName => Field::Password,
+                Field::Password => Field::UserName,
+            };
+        }
+        Action::ToggleSignUp => {
+            state.signin.sign_up = !state.signin.sign_up;
+            state.signin.error = None;
+        }
+    }
+}
+
+fn edit(editor: &mut Editor, action: Action) {
+    match action {
+        Action::Left => editor.left(),
+        Action::Right => editor.right(),
+        Action::WordLeft => editor.word_left(),
+        Action::WordRight => editor.word_right(),
+        Action::LineStart => editor.home(),
+        Action::LineEnd => editor.end(),
+        Action::Backspace => editor.backspace(),
+        Action::Delete => editor.delete(),
+        Action::KillToStart => editor.kill_to_start(),
+        Action::KillToEnd => editor.kill_to_end(),
+        Action::KillWord => editor.kill_word(),
+        Action::Yank => editor.yank(),
+        _ => {}
+    }
+}
+
+fn sign_out(state: &mut State, effects: &mut Vec<Effect>) {
+    state.notice = Some(Notice::info("signing out…"));
+    effects.push(Effect::Net(Command::SignOut));
+}
+
+fn send_draft(state: &mut State, effects: &mut Vec<Effect>) {
+    let text = state.draft.editor.text().to_owned();
+    if text.trim().is_empty() {
+        return;
+    }
+    // A few commands, typed where the user already is. Anything else is a message.
+    match text.trim() {
+        ":signout" | ":sign-out" | ":logout" => {
+            state.draft.editor.take();
+            sign_out(state, effects);
+            return;
+        }
+        ":quit" | ":q" => {
+            state.quitting = true;
+            effects.push(Effect::Quit);
+            return;
+        }
+        ":help" => {
+            state.draft.editor.take();
+            state.help = Some(0);
+            return;
+        }
+        _ => {}
+    }
+    if state.sending.is_some() {
+        state.notice = Some(Notice::info("still sending the previous message…"));
+        return;
+    }
+    let client_request_id = match state.draft.retry_id.take() {
+        Some((retry_text, id)) if retry_text == text => id,
+        _ => uuid::Uuid::new_v4().to_string(),
+    };
+    state.draft.editor.take();
+    state.draft.browsing = None;
+    state.draft.stash.clear();
+    state.sending = Some(PendingSend {
+        text: text.clone(),
+        client_request_id: client_request_id.clone(),
+    });
+    if state
+        .notice
+        .as_ref()
+        .is_some_and(|n| n.kind != NoticeKind::Info)
+    {
+        state.notice = None;
+    }
+    effects.push(Effect::Net(Command::Send {
+        content: text,
+        client_request_id,
+    }));
+}
+
+fn history_prev(state: &mut State) {
+    let draft = &mut state.draft;
+    if draft.history.is_empty() {
+        return;
+    }
+    let next = match draft.browsing {
+        None => {
+            draft.stash = draft.editor.text().to_owned();
+            draft.history.len() - 1
+        }
+        Some(0) => 0,
+        Some(i) => i - 1,
+    };
+    draft.browsing = Some(next);
+    let entry = draft.history[next].clone();
+    draft.editor.set_text(&entry);
+}
+
+fn history_next(state: &mut State) {
+    let draft = &mut state.draft;
+    let Some(i) = draft.browsing else {
+        return;
+    };
+    if i + 1 < draft.history.len() {
+        draft.browsing = Some(i + 1);
+        let entry = draft.history[i + 1].clone();
+        draft.editor.set_text(&entry);
+    } else {
+        draft.browsing = None;
+        let stash = std::mem::take(&mut draft.stash);
+        draft.editor.set_text(&stash);
+    }
+}
+
+/// Reacts or unreacts at once (an overlay on the message) and asks the server; the
+/// answer confirms the overlay or, if refused, drops it again.
+fn toggle_reaction(state: &mut State, emoji: &str, effects: &mut Vec<Effect>) {
+    if state.screen != Screen::Chat || state.timeline.is_empty() {
+        return;
+    }
+    let index = state.timeline.selected;
+    let Some(message_id) = state
+        .timeline
+        .messages
+        .get(index)
+        .map(|m| m.message_id.clone())
+    else {
+        return;
+    };
+    let present = state
+        .timeline
+        .has_my_reaction(index, state.my_name(), emoji);
+    let op = state.next_op;
+    state.next_op += 1;
+    state.timeline.overlays.insert(
+        (message_id.clone(), emoji.to_owned()),
+        Overlay {
+            op,
+            mine: !present,
+            seen_event: false,
+        },
+    );
+    if state
+        .notice
+        .as_ref()
+        .is_some_and(|n| n.kind == NoticeKind::Error)
+    {
+        state.notice = None;
+    }
+    let emoji = emoji.to_owned();
+    effects.push(Effect::Net(if present {
+        Command::Unreact {
+            op,
+            message_id,
+            emoji,
+        }
+    } else {
+        Command::React {
+            op,
+            message_id,
+            emoji,
+        }
+    }));
+    // The sidebar and chips change size; keep the selection in view.
+    view::after_view_change(state, effects);
+}
+
+/// Submits the sign-in form (Enter, or at startup with CHAT_USER/CHAT_PASSWORD).
+pub fn submit_sign_in(state: &mut State, effects: &mut Vec<Effect>) {
+    let form = &mut state.signin;
+    if form.busy {
+        return;
+    }
+    let user_name = form.user_name.text().trim().to_owned();
+    let password = form.password.text().to_owned();
+    if user_name.is_empty() {
+        form.field = Field::UserName;
+        form.error = Some("enter your user name".to_owned());
+        return;
+    }
+    if password.is_empty() {
+        // Enter in the name field moves on to the password, like most forms.
+        if form.field == Field::UserName {
+            form.field = Field::Password;
+        } else {
+            form.error = Some("enter your password".to_owned());
+        }
+        return;
+    }
+    form.busy = true;
+    form.error = None;
+    let command = if form.sign_up {
+        Command::SignUp {
+            user_name,
+            password,
+            existing_ok: false,
+        }
+    } else {
+        Command::SignIn {
+            user_name,
+            password,
+        }
+    };
+    effects.push(Effect::Net(command));
+}

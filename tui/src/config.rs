@@ -1,0 +1,199 @@
+//! Settings from the flags, the environment (and `.env`), and the optional config file.
+//!
+//! ```toml
+//! # ~/.config/chat-tui/config.toml
+//! server = "http://chat.example:9000"
+//! mouse = false
+//! emoji = ["👍", "❤️", "😂", "😮", "😢", "🎉", "🔥", "👀", "🙏"]
+//! [keys.pane]
+//! select_older = ["k", "up"]
+//! react_1 = ["1", "y"]
+//! ```
+
+use crate::app::state::DEFAULT_EMOJI_SET;
+use crate::cli::Cli;
+use crate::keymap::KeyMap;
+use anyhow::{Context as _, bail};
+use serde::Deserialize;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+pub const DEFAULT_SERVER: &str = "http://127.0.0.1:9000";
+const DEFAULT_PORT: &str = "9000";
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileConfig {
+    server: Option<String>,
+    mouse: Option<bool>,
+    emoji: Option<Vec<String>>,
+    #[serde(default)]
+    keys: BTreeMap<String, BTreeMap<String, Vec<String>>>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Credentials {
+    pub user_name: String,
+    pub password: String,
+    /// Create the account first if it does not exist yet.
+    pub sign_up: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub server: String,
+    pub data_dir: PathBuf,
+    pub keymap: KeyMap,
+    pub emoji: Vec<String>,
+    pub mouse: bool,
+    pub color: bool,
+    pub credentials: Option<Credentials>,
+}
+
+/// Reads an environment variable, treating empty as unset.
+fn env(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|v| !v.is_empty())
+}
+
+fn home() -> Option<PathBuf> {
+    env("HOME").map(PathBuf::from)
+}
+
+/// `$XDG_DATA_HOME/chat-tui`, else `~/.local/share/chat-tui`, else `./.chat-tui`.
+pub fn default_data_dir() -> PathBuf {
+    env("XDG_DATA_HOME")
+        .map(PathBuf::from)
+        .or_else(|| home().map(|h| h.join(".local/share")))
+        .map_or_else(|| PathBuf::from(".chat-tui"), |d| d.join("chat-tui"))
+}
+
+fn default_config_file() -> Option<PathBuf> {
+    env("XDG_CONFIG_HOME")
+        .map(PathBuf::from)
+        .or_else(|| home().map(|h| h.join(".config")))
+        .map(|d| d.join("chat-tui").join("config.toml"))
+}
+
+/// The server URL from `SERVER_HOST` and `PORT` (the old client's variables). A host
+/// without a scheme gets `http://`.
+pub fn server_from_env(host: Option<&str>, port: Option<&str>) -> Option<String> {
+    let host = host?;
+    let port = port.unwrap_or(DEFAULT_PORT);
+    if host.contains("://") {
+        let has_port = host
+            .split("://")
+            .nth(1)
+            .is_some_and(|rest| rest.contains(':'));
+        return Some(if has_port {
+            host.to_owned()
+        } else {
+            format!("{}:{port}", host.trim_end_matches('/'))
+        });
+    }
+    Some(format!("http://{host}:{port}"))
+}
+
+/// Checks the URL early, so a typo is reported on stderr before the screen is taken.
+fn validate_server(url: &str) -> anyhow::Result<String> {
+    let url = url.trim().trim_end_matches('/');
+    if !(url.starts_with("http://") || url.starts_with("https://")) {
+        bail!("server URL must start with http:// or https://, got {url:?}");
+    }
+    tonic::transport::Endpoint::from_shared(url.to_owned())
+        .with_context(|| format!("invalid server URL {url:?}"))?;
+    Ok(url.to_owned())
+}
+
+fn read_file(path: &Path, required: bool) -> anyhow::Result<FileConfig> {
+    match std::fs::read_to_string(path) {
+        Ok(text) => toml::from_str(&text).with_context(|| format!("in {}", path.display())),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound && !required => {
+            Ok(FileConfig::default())
+        }
+        Err(e) => Err(e).with_context(|| format!("reading {}", path.display())),
+    }
+}
+
+pub fn load(cli: &Cli) -> anyhow::Result<Config> {
+    // A .env file is a convenience for SERVER_HOST/PORT; missing is fine.
+    let _ = dotenvy::dotenv();
+    let file = match &cli.config {
+        Some(path) => read_file(path, true)?,
+        None => match default_config_file() {
+            Some(path) => read_file(&path, false)?,
+            None => FileConfig::default(),
+        },
+    };
+    let server = cli
+        .server
+        .clone()
+        .or_else(|| server_from_env(env("SERVER_HOST").as_deref(), env("PORT").as_deref()))
+        .or(file.server)
+        .unwrap_or_else(|| DEFAULT_SERVER.to_owned());
+    let server = validate_server(&server)?;
+    let mut keymap = KeyMap::default();
+    keymap
+        .apply_overrides(&file.keys)
+        .map_err(|e| anyhow::anyhow!("config file: {e}"))?;
+    let emoji = file
+        .emoji
+        .unwrap_or_else(|| DEFAULT_EMOJI_SET.iter().map(|e| (*e).to_owned()).collect());
+    let credentials = match (env("CHAT_USER"), std::env::var("CHAT_PASSWORD").ok()) {
+        (Some(user_name), Some(password)) => Some(Credentials {
+            user_name,
+            password,
+            sign_up: cli.sign_up,
+        }),
+        _ => None,
+    };
+    Ok(Config {
+        server,
+        data_dir: cli.data_dir.clone().unwrap_or_else(default_data_dir),
+        keymap,
+        emoji,
+        mouse: cli.mouse || file.mouse.unwrap_or(false),
+        // https://no-color.org: present and not empty disables colour.
+        color: env("NO_COLOR").is_none(),
+        credentials,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn server_host_and_port_make_a_url() {
+        assert_eq!(
+            server_from_env(Some("chat.example"), Some("9100")).as_deref(),
+            Some("http://chat.example:9100")
+        );
+        assert_eq!(
+            server_from_env(Some("localhost"), None).as_deref(),
+            Some("http://localhost:9000")
+        );
+        assert_eq!(
+            server_from_env(Some("https://chat.example"), Some("443")).as_deref(),
+            Some("https://chat.example:443")
+        );
+        assert_eq!(server_from_env(None, Some("1")), None);
+    }
+
+    #[test]
+    fn server_urls_are_checked() {
+        assert!(validate_server("http://127.0.0.1:9000/").is_ok());
+        assert!(validate_server("127.0.0.1:9000").is_err());
+    }
+
+    #[test]
+    fn the_config_file_parses() {
+        let text = r#"
+            server = "http://x:1"
+            [keys.pane]
+            select_older = ["p"]
+        "#;
+        let file: FileConfig = toml::from_str(text).unwrap_or_default();
+        assert_eq!(file.server.as_deref(), Some("http://x:1"));
+        assert_eq!(file.keys["pane"]["select_older"], vec!["p".to_owned()]);
+    }
+}

@@ -1,0 +1,171 @@
+//! The network task. It owns the gRPC channel and the session, carries out the
+//! `Command`s that `update` asks for, and reports everything back to the UI's event
+//! queue as `NetEvent`s. Nothing here touches the state or the screen.
+
+mod ack;
+mod backoff;
+mod calls;
+mod client;
+mod session;
+mod subscribe;
+
+pub use session::refresh_delay;
+
+use crate::app::{Command, Event, NetEvent, RpcError};
+use chat_protocol::auth::v1::auth_service_client::AuthServiceClient;
+use chat_protocol::auth::v1::{SignInRequest, SignInResponse, SignUpRequest};
+use session::{RPC_TIMEOUT, Session};
+use std::time::Duration;
+use tokio::sync::mpsc;
+use tokio::task::JoinHandle;
+use tonic::Code;
+use tonic::transport::Channel;
+use tracing::info;
+
+pub struct NetHandle {
+    commands: mpsc::UnboundedSender<Command>,
+    task: JoinHandle<()>,
+}
+
+impl NetHandle {
+    pub fn send(&self, command: Command) {
+        let _ = self.commands.send(command);
+    }
+
+    /// Lets the task send its last ack, within a short limit: quitting must stay quick.
+    pub async fn shutdown(self) {
+        drop(self.commands);
+        let _ = tokio::time::timeout(Duration::from_secs(2), self.task).await;
+    }
+}
+
+pub fn spawn(server: &str, events: mpsc::UnboundedSender<Event>) -> anyhow::Result<NetHandle> {
+    let channel = client::channel(server)?;
+    let (commands, rx) = mpsc::unbounded_channel();
+    let task = tokio::spawn(actor(channel, events, rx));
+    Ok(NetHandle { commands, task })
+}
+
+fn emit(events: &mpsc::UnboundedSender<Event>, event: NetEvent) {
+    let _ = events.send(Event::Net(event));
+}
+
+async fn actor(
+    channel: Channel,
+    events: mpsc::UnboundedSender<Event>,
+    mut commands: mpsc::UnboundedReceiver<Command>,
+) {
+    let mut session: Option<Session> = None;
+    while let Some(command) = commands.recv().await {
+        // A session whose refresh was refused has already told the UI it is over.
+        if session.as_ref().is_some_and(Session::is_over) {
+            session = None;
+        }
+        match command {
+            Command::SignIn {
+                user_name,
+                password,
+            } => {
+                end(&mut session);
+                match sign_in(&channel, user_name, password).await {
+                    Ok(signed_in) => session = Some(started(&channel, &signed_in, &events)),
+                    Err(error) => emit(&events, NetEvent::AuthFailed(error)),
+                }
+            }
+            Command::SignUp {
+                user_name,
+                password,
+                existing_ok,
+            } => {
+                end(&mut session);
+                match sign_up(&channel, user_name, password, existing_ok).await {
+                    Ok(signed_in) => session = Some(started(&channel, &signed_in, &events)),
+                    Err(error) => emit(&events, NetEvent::AuthFailed(error)),
+                }
+            }
+            Command::SignOut => {
+                if let Some(s) = session.take() {
+                    s.sign_out().await;
+                }
+                emit(&events, NetEvent::SignedOut { reason: None });
+            }
+            other => match &session {
+                Some(s) => s.handle(other),
+                None => info!(?other, "dropped: not signed in"),
+            },
+        }
+    }
+    // The UI quit. Keep the session on the server (signing in again is the user's
+    // choice), but acknowledge what was shown.
+    if let Some(s) = session {
+        s.close().await;
+    }
+}
+
+fn end(session: &mut Option<Session>) {
+    if let Some(s) = session.take() {
+        s.ctx.cancel.cancel();
+    }
+}
+
+fn started(
+    channel: &Channel,
+    signed_in: &SignInResponse,
+    events: &mpsc::UnboundedSender<Event>,
+) -> Session {
+    info!(user = %signed_in.user_name, "signed in");
+    // The UI must hear about the sign-in before the session's first events.
+    emit(
+        events,
+        NetEvent::SignedIn {
+            user_id: signed_in.user_id.clone(),
+            user_name: signed_in.user_name.clone(),
+        },
+    );
+    Session::start(channel.clone(), signed_in, events.clone())
+}
+
+async fn sign_in(
+    channel: &Channel,
+    user_name: String,
+    password: String,
+) -> Result<SignInResponse, RpcError> {
+    let mut auth = AuthServiceClient::new(channel.clone());
+    let request = SignInRequest {
+        user_name,
+        password,
+    };
+    match tokio::time::timeout(RPC_TIMEOUT, auth.sign_in(request)).await {
+        Ok(Ok(response)) => Ok(response.into_inner()),
+        Ok(Err(status)) => Err(status.into()),
+        Err(_) => Err(RpcError::new(
+            Code::DeadlineExceeded,
+            "the server did not answer",
+        )),
+    }
+}
+
+async fn sign_up(
+    channel: &Channel,
+    user_name: String,
+    password: String,
+    existing_ok: bool,
+) -> Result<SignInResponse, RpcError> {
+    let mut auth = AuthServiceClient::new(channel.clone());
+    let request = SignUpRequest {
+        user_name: user_name.clone(),
+        password: password.clone(),
+    };
+    match tokio::time::timeout(RPC_TIMEOUT, auth.sign_up(request)).await {
+        Ok(Ok(_)) => {}
+        Ok(Err(status)) if status.code() == Code::AlreadyExists && existing_ok => {}
+        Ok(Err(status)) => return Err(status.into()),
+        Err(_) => {
+            return Err(RpcError::new(
+                Code::DeadlineExceeded,
+                "the server did not answer",
+            ));
+        }
+    }
+    sign_in(channel, user_name, password).await
+}

@@ -1,0 +1,63 @@
+//! Taking over the terminal and always giving it back: on return, on error, on panic
+//! (a hook restores it before the message prints) and on signals (handled as events).
+
+use crossterm::event::{
+    DisableBracketedPaste, DisableMouseCapture, EnableBracketedPaste, EnableMouseCapture,
+};
+use crossterm::execute;
+use crossterm::terminal::{
+    EnterAlternateScreen, LeaveAlternateScreen, disable_raw_mode, enable_raw_mode,
+};
+use ratatui::Terminal;
+use ratatui::backend::CrosstermBackend;
+use std::io::{self, Stdout};
+
+pub type Tui = Terminal<CrosstermBackend<Stdout>>;
+
+/// Restores the terminal when dropped, whichever way the program leaves.
+pub struct Guard {
+    mouse: bool,
+}
+
+impl Drop for Guard {
+    fn drop(&mut self) {
+        restore(self.mouse);
+    }
+}
+
+pub fn setup(mouse: bool) -> io::Result<(Tui, Guard)> {
+    install_panic_hook(mouse);
+    enable_raw_mode()?;
+    let guard = Guard { mouse };
+    let mut stdout = io::stdout();
+    execute!(stdout, EnterAlternateScreen, EnableBracketedPaste)?;
+    if mouse {
+        execute!(stdout, EnableMouseCapture)?;
+    }
+    let terminal = Terminal::new(CrosstermBackend::new(stdout))?;
+    Ok((terminal, guard))
+}
+
+/// Best effort: each step runs even if an earlier one failed.
+pub fn restore(mouse: bool) {
+    let mut stdout = io::stdout();
+    if mouse {
+        let _ = execute!(stdout, DisableMouseCapture);
+    }
+    let _ = execute!(
+        stdout,
+        DisableBracketedPaste,
+        LeaveAlternateScreen,
+        crossterm::cursor::Show
+    );
+    let _ = disable_raw_mode();
+}
+
+fn install_panic_hook(mouse: bool) {
+    let previous = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        restore(mouse);
+        tracing::error!(%info, "panic");
+        previous(info);
+    }));
+}

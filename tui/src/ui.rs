@@ -1,0 +1,56 @@
+//! Drawing. `render` is a pure function of the state: no I/O, no clock, no mutation.
+
+pub mod help;
+pub mod input;
+pub mod layout;
+pub mod messages;
+pub mod sidebar;
+pub mod signin;
+pub mod status;
+pub mod theme;
+
+use crate::app::state::{Screen, State};
+use layout::{MIN_HEIGHT, MIN_WIDTH, chat_layout, too_small};
+use ratatui::Frame;
+use ratatui::layout::{Alignment, Rect};
+use ratatui::text::Line;
+use ratatui::widgets::{Paragraph, Wrap};
+
+pub fn render(state: &State, frame: &mut Frame) {
+    let area = frame.area();
+    if too_small(area) {
+        render_too_small(area, frame);
+        return;
+    }
+    match state.screen {
+        Screen::SignIn => signin::render(state, frame),
+        Screen::Chat => {
+            let layout = chat_layout(state, area);
+            messages::render(state, layout.pane, frame);
+            if let Some(sidebar) = layout.sidebar {
+                sidebar::render(state, sidebar, frame);
+            }
+            input::render(state, &layout, frame);
+            status::render(state, layout.status, frame);
+        }
+    }
+    if let Some(scroll) = state.help {
+        help::render(state, scroll, frame);
+    }
+}
+
+fn render_too_small(area: Rect, frame: &mut Frame) {
+    let lines = vec![
+        Line::from("terminal too small"),
+        Line::from(format!("{}×{}", area.width, area.height)),
+        Line::from(format!("need {MIN_WIDTH}×{MIN_HEIGHT}")),
+    ];
+    let y = area.y + area.height.saturating_sub(3) / 2;
+    let rect = Rect::new(area.x, y, area.width, area.height - (y - area.y));
+    frame.render_widget(
+        Paragraph::new(lines)
+            .alignment(Alignment::Center)
+            .wrap(Wrap { trim: true }),
+        rect,
+    );
+}

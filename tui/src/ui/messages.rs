@@ -1,0 +1,207 @@
+//! The message pane: the timeline drawn from the bottom up, so the newest message sits
+//! just above the input, like every chat.
+
+use super::layout::{GUTTER, chat_layout};
+use super::theme::Theme;
+use crate::app::state::{Focus, State};
+use crate::text::{self, width};
+use chat_protocol::chat::v1::Message;
+use ratatui::Frame;
+use ratatui::layout::{Alignment, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+
+/// "14:02" in the zone the client started in.
+pub fn local_time(state: &State, message: &Message) -> String {
+    local_datetime(state, message, "%H:%M")
+}
+
+pub fn local_datetime(state: &State, message: &Message, format: &str) -> String {
+    message
+        .created_at
+        .and_then(|t| {
+            chrono::DateTime::from_timestamp(t.seconds, u32::try_from(t.nanos).unwrap_or(0))
+        })
+        .map(|t| {
+            t.with_timezone(&state.settings.utc_offset)
+                .format(format)
+                .to_string()
+        })
+        .unwrap_or_default()
+}
+
+/// The width the pane's text gets once the gutter is taken.
+pub fn content_width(state: &State) -> u16 {
+    chat_layout(state, state.area)
+        .pane
+        .width
+        .saturating_sub(GUTTER)
+}
+
+/// How many rows a message takes (its header, text, reactions and any unread divider).
+pub fn message_height(state: &State, index: usize, content_width: u16) -> usize {
+    message_lines(state, index, content_width).len()
+}
+
+/// The rows of one message.
+pub fn message_lines(state: &State, index: usize, content_width: u16) -> Vec<Line<'static>> {
+    let theme = Theme::new(state.settings.color);
+    let timeline = &state.timeline;
+    let Some(message) = timeline.messages.get(index) else {
+        return Vec::new();
+    };
+    let max = usize::from(content_width.max(1));
+    let mine = message.user_id == state.my_id();
+    let selected = index == timeline.selected && state.focus == Focus::Pane;
+    let gutter = if selected {
+        Span::styled("▌ ", theme.selected_gutter())
+    } else if mine {
+        Span::styled("│ ", theme.own_gutter())
+    } else {
+        Span::raw("  ")
+    };
+    let mut lines = Vec::new();
+
+    if timeline.unread_marker.as_deref() == Some(message.message_id.as_str()) {
+        let label = " new ";
+        let total = max + usize::from(GUTTER);
+        let rest = total.saturating_sub(2 + label.len());
+        lines.push(Line::from(Span::styled(
+            format!("──{label}{}", "─".repeat(rest)),
+            theme.divider(),
+        )));
+    }
+
+    let name = text::clean(&message.user_name, false);
+    let time = local_time(state, message);
+    let name_style = if mine { theme.own_name() } else { theme.name() };
+    let name_room = max.saturating_sub(width(&time) + 2).max(1);
+    lines.push(Line::from(vec![
+        gutter.clone(),
+        Span::styled(text::truncate(&name, name_room), name_style),
+        Span::raw("  "),
+        Span::styled(time, theme.dim()),
+    ]));
+
+    let content = text::clean(&message.content, true);
+    for line in text::wrap(&content, max) {
+        lines.push(Line::from(vec![gutter.clone(), Span::raw(line)]));
+    }
+
+    let reactions = timeline.reactions(index, state.my_name(), &state.settings.emoji);
+    let mut row: Vec<Span<'static>> = Vec::new();
+    let mut used = 0;
+    for reaction in reactions {
+        let chip = format!("{} {}", text::clean(&reaction.emoji, false), reaction.count);
+        let chip_width = width(&chip);
+        if used > 0 && used + 2 + chip_width > max {
+            lines.push(Line::from(
+                std::iter::once(gutter.clone())
+                    .chain(row.drain(..))
+                    .collect::<Vec<_>>(),
+            ));
+            used = 0;
+        }
+        if used > 0 {
+            row.push(Span::raw("  "));
+            used += 2;
+        }
+        let mine = reaction.user_names.iter().any(|n| n == state.my_name());
+        row.push(Span::styled(
+            chip,
+            if mine {
+                theme.chip_mine()
+            } else {
+                theme.chip()
+            },
+        ));
+        used += chip_width;
+    }
+    if !row.is_empty() {
+        lines.push(Line::from(
+            std::iter::once(gutter).chain(row).collect::<Vec<_>>(),
+        ));
+    }
+    lines
+}
+
+pub fn render(state: &State, area: Rect, frame: &mut Frame) {
+    let theme = Theme::new(state.settings.color);
+    let timeline = &state.timeline;
+    let height = usize::from(area.height);
+    if height == 0 {
+        return;
+    }
+    let centered = |text: &str| {
+        Paragraph::new(Line::from(Span::styled(text.to_owned(), theme.dim())))
+            .alignment(Alignment::Center)
+    };
+    if !timeline.loaded {
+        let y = area.y + area.height / 2;
+        frame.render_widget(
+            centered("loading messages…"),
+            Rect::new(area.x, y, area.width, 1),
+        );
+        return;
+    }
+    if timeline.is_empty() {
+        let y = area.y + area.height / 2;
+        frame.render_widget(
+            centered("no messages yet: say hello"),
+            Rect::new(area.x, y, area.width, 1),
+        );
+        return;
+    }
+
+    let content_width = area.width.saturating_sub(GUTTER);
+    let bottom = timeline.view_bottom.unwrap_or(timeline.last_index());
+    let mut blocks: Vec<Vec<Line>> = Vec::new();
+    let mut total = 0;
+    let mut reached_top = false;
+    for i in (0..=bottom.min(timeline.last_index())).rev() {
+        let lines = message_lines(state, i, content_width);
+        total += lines.len();
+        blocks.push(lines);
+        if total >= height {
+            break;
+        }
+        reached_top = i == 0;
+    }
+    let mut lines: Vec<Line> = Vec::new();
+    if reached_top && total < height {
+        let top = if timeline.loading_older {
+            "loading older messages…"
+        } else if timeline.has_more {
+            "↑ older messages"
+        } else {
+            "start of the conversation"
+        };
+        lines.push(Line::from(Span::styled(top, theme.dim())).alignment(Alignment::Center));
+    }
+    lines.extend(blocks.into_iter().rev().flatten());
+    // Bottom-align: drop rows that do not fit from the top, pad the top when short.
+    let skip = lines.len().saturating_sub(height);
+    let shown: Vec<Line> = lines.into_iter().skip(skip).collect();
+    let pad = height - shown.len();
+    let body = Rect::new(
+        area.x,
+        area.y + u16::try_from(pad).unwrap_or(0),
+        area.width,
+        area.height - u16::try_from(pad).unwrap_or(0),
+    );
+    frame.render_widget(Paragraph::new(shown), body);
+
+    let hint = if timeline.unread_below > 0 {
+        Some(format!(" {} new below ↓ ", timeline.unread_below))
+    } else if !timeline.is_following() && bottom < timeline.last_index() {
+        Some(" more below ↓ ".to_owned())
+    } else {
+        None
+    };
+    if let Some(hint) = hint {
+        let hint = text::truncate(&hint, usize::from(area.width));
+        let w = u16::try_from(width(&hint)).unwrap_or(area.width);
+        let rect = Rect::new(area.right() - w, area.bottom() - 1, w, 1);
+        frame.render_widget(Paragraph::new(Span::styled(hint, theme.hint())), rect);
+    }
+}
