@@ -1,0 +1,15 @@
+//! Schema migrations for the chat server. `chat-server` applies them at start; the
+//! `migration` binary (`cargo run -p migration -- up|down|status`) runs them by hand.
+
+pub use sea_orm_migration::prelude::*;
+
+mod m20261129_000001_initial;
+
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![Box::new(m20261129_000001_initial::Migration)]
+    }
+}

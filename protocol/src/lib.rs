@@ -1,0 +1,23 @@
+//! The chat v1 API (see `DESIGN.md` §2): generated prost messages and tonic clients and
+//! servers for the `auth.v1` and `chat.v1` packages.
+
+#![allow(clippy::all, clippy::pedantic, missing_docs)]
+
+pub mod auth {
+    pub mod v1 {
+        tonic::include_proto!("auth.v1");
+    }
+}
+
+pub mod chat {
+    pub mod v1 {
+        tonic::include_proto!("chat.v1");
+    }
+}
+
+/// The encoded `FileDescriptorSet` of every `.proto` file, for gRPC server reflection.
+pub const FILE_DESCRIPTOR_SET: &[u8] =
+    include_bytes!(concat!(env!("OUT_DIR"), "/chat_descriptor.bin"));
+
+/// The reaction the server uses when a request leaves the emoji empty.
+pub const DEFAULT_EMOJI: &str = "👍";

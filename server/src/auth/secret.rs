@@ -1,0 +1,91 @@
+//! The JWT signing secret: the configured one (at least 32 bytes), or one generated on
+//! first start and kept in the data directory, readable by the owner only.
+
+use anyhow::{Context, bail};
+use rand::RngCore;
+use std::path::Path;
+
+pub const MIN_SECRET_BYTES: usize = 32;
+
+pub fn resolve(configured: &str, data_dir: &Path) -> anyhow::Result<Vec<u8>> {
+    if !configured.is_empty() {
+        if configured.len() < MIN_SECRET_BYTES {
+            bail!(
+                "the JWT secret is {} bytes; at least {MIN_SECRET_BYTES} are required",
+                configured.len()
+            );
+        }
+        return Ok(configured.as_bytes().to_vec());
+    }
+    let path = data_dir.join("jwt_secret");
+    if let Ok(existing) = std::fs::read_to_string(&path) {
+        let existing = existing.trim();
+        if existing.len() >= MIN_SECRET_BYTES {
+            return Ok(existing.as_bytes().to_vec());
+        }
+        bail!(
+            "{} holds a secret shorter than {MIN_SECRET_BYTES} bytes",
+            path.display()
+        );
+    }
+    std::fs::create_dir_all(data_dir)
+        .with_context(|| format!("creating {}", data_dir.display()))?;
+    let mut bytes = [0u8; 48];
+    rand::rng().fill_bytes(&mut bytes);
+    let secret: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+    write_private(&path, &secret).with_context(|| format!("writing {}", path.display()))?;
+    tracing::info!(path = %path.display(), "generated a new JWT secret");
+    Ok(secret.into_bytes())
+}
+
+#[cfg(unix)]
+fn write_private(path: &Path, contents: &str) -> std::io::Result<()> {
+    use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)?;
+    file.write_all(contents.as_bytes())
+}
+
+#[cfg(not(unix))]
+fn write_private(path: &Path, contents: &str) -> std::io::Result<()> {
+    std::fs::write(path, contents)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn temp_dir() -> std::path::PathBuf {
+        let dir = std::env::temp_dir().join(format!("chat-secret-{}", uuid::Uuid::new_v4()));
+        std::fs::create_dir_all(&dir).expect("temp dir");
+        dir
+    }
+
+    #[test]
+    fn a_short_configured_secret_is_refused() {
+        let err = resolve("secret", &temp_dir()).expect_err("too short");
+        assert!(err.to_string().contains("at least 32"));
+    }
+
+    #[test]
+    fn a_generated_secret_is_kept_private_and_reused() {
+        let dir = temp_dir();
+        let first = resolve("", &dir).expect("generate");
+        assert!(first.len() >= MIN_SECRET_BYTES);
+        assert_eq!(resolve("", &dir).expect("reuse"), first);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(dir.join("jwt_secret"))
+                .expect("stat")
+                .permissions()
+                .mode();
+            assert_eq!(mode & 0o777, 0o600);
+        }
+        std::fs::remove_dir_all(dir).ok();
+    }
+}

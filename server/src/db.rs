@@ -1,0 +1,136 @@
+//! The database handle: connecting (SQLite by default, PostgreSQL by URL), migrating, and
+//! the two kinds of write transaction the rules need.
+
+use migration::{Migrator, MigratorTrait};
+use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
+use sea_orm::{
+    ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DatabaseTransaction, DbBackend,
+    DbErr, TransactionTrait,
+};
+use std::{ops::Deref, path::Path, sync::Arc, time::Duration};
+use tokio::sync::{Mutex, OwnedMutexGuard};
+
+/// Key of the PostgreSQL advisory lock that orders event-producing transactions.
+const ORDERING_LOCK_KEY: i64 = 0x6368_6174; // "chat"
+
+#[derive(Clone)]
+pub struct Db {
+    conn: DatabaseConnection,
+    /// SQLite allows one writer at a time, and a transaction that reads before it writes
+    /// fails with SQLITE_BUSY instead of waiting when another writer got in first. So
+    /// writers queue here instead, in arrival order. (SQLite is one process by nature,
+    /// so an in-process lock is the whole story there.)
+    sqlite_writer: Option<Arc<Mutex<()>>>,
+}
+
+/// A write transaction, holding whatever lock its kind needs until commit or drop.
+pub struct WriteTxn {
+    txn: DatabaseTransaction,
+    _writer: Option<OwnedMutexGuard<()>>,
+}
+
+impl Db {
+    /// `url` empty means SQLite in `data_dir/chat.db`.
+    pub async fn connect(url: &str, data_dir: &Path, max_connections: u32) -> Result<Self, DbErr> {
+        let url = if url.is_empty() {
+            std::fs::create_dir_all(data_dir)
+                .map_err(|e| DbErr::Custom(format!("creating {}: {e}", data_dir.display())))?;
+            format!("sqlite://{}?mode=rwc", data_dir.join("chat.db").display())
+        } else {
+            url.to_owned()
+        };
+        let mut options = ConnectOptions::new(url);
+        options
+            .max_connections(max_connections.max(2))
+            .connect_timeout(Duration::from_secs(10))
+            .acquire_timeout(Duration::from_secs(10))
+            .sqlx_logging(false)
+            .map_sqlx_sqlite_opts(|opts| {
+                opts.journal_mode(SqliteJournalMode::Wal)
+                    // NORMAL is durable against a killed process (the WAL is in the OS);
+                    // only a power cut can lose the last commits.
+                    .synchronous(SqliteSynchronous::Normal)
+                    .busy_timeout(Duration::from_secs(10))
+                    .foreign_keys(true)
+                    .create_if_missing(true)
+            });
+        let conn = Database::connect(options).await?;
+        let sqlite_writer =
+            (conn.get_database_backend() == DbBackend::Sqlite).then(|| Arc::new(Mutex::new(())));
+        Ok(Self {
+            conn,
+            sqlite_writer,
+        })
+    }
+
+    pub async fn migrate(&self) -> Result<(), DbErr> {
+        Migrator::up(&self.conn, None).await
+    }
+
+    pub fn conn(&self) -> &DatabaseConnection {
+        &self.conn
+    }
+
+    pub fn backend(&self) -> DbBackend {
+        self.conn.get_database_backend()
+    }
+
+    /// A transaction that writes but creates no event and changes no session.
+    pub async fn begin_write(&self) -> Result<WriteTxn, DbErr> {
+        let writer = match &self.sqlite_writer {
+            Some(lock) => Some(lock.clone().lock_owned().await),
+            None => None,
+        };
+        let txn = self.conn.begin().await?;
+        Ok(WriteTxn {
+            txn,
+            _writer: writer,
+        })
+    }
+
+    /// A transaction that creates events or changes the set of sessions. They run one at a
+    /// time, which gives three guarantees at once: event ids commit in increasing order (a
+    /// subscriber that has seen id N has seen every id below it), a fan-out never races a
+    /// sign-in or sign-out, and the send gate's check-then-insert is atomic.
+    pub async fn begin_ordered(&self) -> Result<WriteTxn, DbErr> {
+        let txn = self.begin_write().await?;
+        if self.backend() == DbBackend::Postgres {
+            txn.execute_unprepared(&format!(
+                "SELECT pg_advisory_xact_lock({ORDERING_LOCK_KEY})"
+            ))
+            .await?;
+        }
+        Ok(txn)
+    }
+}
+
+impl WriteTxn {
+    pub async fn commit(self) -> Result<(), DbErr> {
+        self.txn.commit().await
+    }
+
+    /// Commits if `result` is `Ok`, otherwise rolls back and waits for the rollback. A
+    /// transaction that is merely dropped is rolled back lazily, after the writer lock is
+    /// released, and the next writer would find the database still locked.
+    pub async fn finish<T>(self, result: crate::error::Result<T>) -> crate::error::Result<T> {
+        match result {
+            Ok(value) => {
+                self.txn.commit().await?;
+                Ok(value)
+            }
+            Err(err) => {
+                if let Err(rollback) = self.txn.rollback().await {
+                    tracing::warn!(error = %rollback, "rollback failed");
+                }
+                Err(err)
+            }
+        }
+    }
+}
+
+impl Deref for WriteTxn {
+    type Target = DatabaseTransaction;
+    fn deref(&self) -> &Self::Target {
+        &self.txn
+    }
+}

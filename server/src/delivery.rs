@@ -1,0 +1,12 @@
+//! Getting events to sessions: the in-process wake-up after each commit, the registry of
+//! open streams, the Subscribe stream itself, acknowledgements, and the janitor that
+//! keeps every queue bounded.
+
+pub mod janitor;
+pub mod notifier;
+pub mod queue;
+pub mod registry;
+pub mod subscription;
+
+pub use notifier::Notifier;
+pub use registry::StreamRegistry;

@@ -1,0 +1,170 @@
+//! Keeps every table bounded: removes expired sessions (their queues and refresh tokens
+//! go with them), trims queues past their cap or retention — marking the session for
+//! ResyncRequired — and forgets old events, sign-in failures and rotated refresh tokens.
+//! Every step is idempotent, so several replicas may run it at once.
+
+use crate::{
+    domain::now_ms,
+    entity::{event, event_queue, refresh_token, session, sign_in_failure},
+    error::{Error, Result},
+    state::AppState,
+};
+use sea_orm::{
+    ColumnTrait, EntityTrait, FromQueryResult, PaginatorTrait, QueryFilter, QueryOrder,
+    QuerySelect,
+    sea_query::{Expr, ExprTrait, Func},
+};
+use std::{sync::Arc, time::Duration};
+
+/// What one pass removed, for the log and for tests.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct Sweep {
+    pub expired_sessions: u64,
+    pub trimmed_sessions: u64,
+    pub trimmed_rows: u64,
+    pub events: u64,
+}
+
+pub async fn run(state: Arc<AppState>) {
+    let every = Duration::from_secs(Ord::max(state.settings.delivery.janitor_interval_secs, 1));
+    loop {
+        tokio::select! {
+            () = state.shutdown.cancelled() => return,
+            () = tokio::time::sleep(every) => {}
+        }
+        match sweep(&state).await {
+            Ok(s) if s != Sweep::default() => tracing::info!(?s, "janitor sweep"),
+            Ok(_) => {}
+            Err(e) => tracing::warn!(error = %e, "janitor sweep failed"),
+        }
+    }
+}
+
+pub async fn sweep(state: &AppState) -> Result<Sweep> {
+    let mut out = Sweep::default();
+    let now = now_ms();
+    let db = state.db.conn();
+    let settings = &state.settings;
+
+    // Expired sessions. Ordered, because it changes the set that fan-out writes to.
+    let txn = state.db.begin_ordered().await?;
+    let expired = session::Entity::delete_many()
+        .filter(session::Column::ExpiresAt.lte(now))
+        .exec(&*txn)
+        .await
+        .map_err(Error::from);
+    out.expired_sessions = txn.finish(expired).await?.rows_affected;
+
+    // Queues over their cap keep the newest `queue_cap` rows.
+    let cap = settings.delivery.queue_cap;
+    let crowded: Vec<String> = event_queue::Entity::find()
+        .select_only()
+        .column(event_queue::Column::SessionId)
+        .group_by(event_queue::Column::SessionId)
+        .having(Expr::col(event_queue::Column::EventId).count().gt(cap))
+        .into_tuple()
+        .all(db)
+        .await?;
+    for session_id in crowded {
+        let cut: Option<i64> = event_queue::Entity::find()
+            .select_only()
+            .column(event_queue::Column::EventId)
+            .filter(event_queue::Column::SessionId.eq(&session_id))
+            .order_by_desc(event_queue::Column::EventId)
+            .offset(cap)
+            .limit(1)
+            .into_tuple()
+            .one(db)
+            .await?;
+        if let Some(cut) = cut {
+            out.trimmed_rows += trim(state, &session_id, cut).await?;
+            out.trimmed_sessions += 1;
+        }
+    }
+
+    // Retention: events older than the window leave every queue, then the table.
+    let horizon = now - i64::try_from(settings.delivery.retention_secs * 1000).unwrap_or(i64::MAX);
+    let old_events = event::Entity::find().filter(event::Column::CreatedAt.lt(horizon));
+    if let Some(last_old) = old_events
+        .clone()
+        .select_only()
+        .expr(Func::max(Expr::col(event::Column::Id)))
+        .into_tuple::<Option<i64>>()
+        .one(db)
+        .await?
+        .flatten()
+    {
+        #[derive(FromQueryResult)]
+        struct Behind {
+            session_id: String,
+            last: i64,
+        }
+        let behind = event_queue::Entity::find()
+            .select_only()
+            .column(event_queue::Column::SessionId)
+            .column_as(Expr::col(event_queue::Column::EventId).max(), "last")
+            .filter(event_queue::Column::EventId.lte(last_old))
+            .group_by(event_queue::Column::SessionId)
+            .into_model::<Behind>()
+            .all(db)
+            .await?;
+        for b in behind {
+            out.trimmed_rows += trim(state, &b.session_id, b.last).await?;
+            out.trimmed_sessions += 1;
+        }
+        out.events = event::Entity::delete_many()
+            .filter(event::Column::Id.lte(last_old))
+            .exec(db)
+            .await?
+            .rows_affected;
+    }
+
+    let window =
+        i64::try_from(settings.auth.sign_in_failure_window_secs * 1000).unwrap_or(i64::MAX);
+    sign_in_failure::Entity::delete_many()
+        .filter(sign_in_failure::Column::At.lt(now - window))
+        .exec(db)
+        .await?;
+    // A rotated token is kept to detect its reuse; past a session's lifetime that no
+    // longer matters.
+    let lifetime = i64::try_from(settings.auth.refresh_token_ttl_secs * 1000).unwrap_or(i64::MAX);
+    refresh_token::Entity::delete_many()
+        .filter(refresh_token::Column::UsedAt.lt(now - lifetime))
+        .exec(db)
+        .await?;
+    Ok(out)
+}
+
+/// Drops the session's queue rows up to `cut`, marks the session for resync, and ends
+/// its live stream so the client resubscribes and learns of it.
+async fn trim(state: &AppState, session_id: &str, cut: i64) -> Result<u64> {
+    let txn = state.db.begin_write().await?;
+    let trimmed = async {
+        let removed = event_queue::Entity::delete_many()
+            .filter(event_queue::Column::SessionId.eq(session_id))
+            .filter(event_queue::Column::EventId.lte(cut))
+            .exec(&*txn)
+            .await?
+            .rows_affected;
+        session::Entity::update_many()
+            .col_expr(session::Column::TrimmedUpTo, Expr::value(cut))
+            .filter(session::Column::Id.eq(session_id))
+            .exec(&*txn)
+            .await?;
+        Ok(removed)
+    }
+    .await;
+    let removed = txn.finish(trimmed).await?;
+    if removed > 0 {
+        state.streams.end_trimmed(session_id);
+    }
+    Ok(removed)
+}
+
+/// Rows in a session's queue (tests and diagnostics).
+pub async fn queue_len(state: &AppState, session_id: &str) -> Result<u64> {
+    Ok(event_queue::Entity::find()
+        .filter(event_queue::Column::SessionId.eq(session_id))
+        .count(state.db.conn())
+        .await?)
+}

@@ -1,0 +1,160 @@
+//! One Subscribe stream: the session's unacked backlog first, then live events, read from
+//! the queue past a cursor, so the switch from backlog to live can neither skip nor repeat
+//! an event. A task pumps events into a bounded channel; a client that stops reading
+//! fills the channel, and after a grace period its stream is ended with
+//! RESOURCE_EXHAUSTED, without ever holding up posting or other streams.
+
+use super::{queue, registry::StreamHandle};
+use crate::{
+    auth::Principal,
+    chat::events,
+    domain::{now_ms, timestamp},
+    entity::session,
+    error::Error,
+    state::AppState,
+};
+use chat_protocol::chat::v1 as pb;
+use futures::Stream;
+use sea_orm::EntityTrait;
+use std::{
+    pin::Pin,
+    sync::Arc,
+    task::{Context, Poll},
+    time::Duration,
+};
+use tokio::sync::{mpsc, oneshot};
+use tonic::Status;
+
+/// Events read from the queue per query.
+const BATCH: u64 = 512;
+
+pub fn open(state: Arc<AppState>, who: Principal) -> EventStream {
+    let buffer = state.settings.delivery.subscriber_buffer.max(1);
+    let (events_tx, events_rx) = mpsc::channel(buffer);
+    let (end_tx, end_rx) = oneshot::channel();
+    let handle = state.streams.register(&who.session_id);
+    tokio::spawn(async move {
+        let generation = handle.generation;
+        let outcome = pump(&state, &who, &handle, &events_tx).await;
+        state.streams.unregister(&who.session_id, generation);
+        match outcome {
+            Ok(()) => tracing::debug!(session_id = %who.session_id, "stream closed by the client"),
+            Err(status) => {
+                tracing::debug!(session_id = %who.session_id, code = ?status.code(), "stream ended");
+                // Sent before the event sender drops, so the stream sees it at its end.
+                let _ = end_tx.send(status);
+            }
+        }
+    });
+    EventStream {
+        events: events_rx,
+        end: Some(end_rx),
+    }
+}
+
+/// Runs until the client goes away (`Ok`) or the stream must end with a status.
+async fn pump(
+    state: &AppState,
+    who: &Principal,
+    handle: &StreamHandle,
+    out: &mpsc::Sender<Result<pb::Event, Status>>,
+) -> Result<(), Status> {
+    let delivery = &state.settings.delivery;
+    let slow_after = Duration::from_secs(delivery.slow_subscriber_timeout_secs);
+    let mut wake = state.notifier.subscribe();
+    let mut cursor = 0i64;
+
+    let Some(session) = find_session(state, who).await? else {
+        return Err(session_ended());
+    };
+    if let Some(trimmed_up_to) = session.trimmed_up_to {
+        // Its id is the last event dropped: above anything the client saw, below every
+        // event still queued, and acknowledging it clears the mark.
+        let notice = pb::Event {
+            event_id: u64::try_from(trimmed_up_to).unwrap_or_default(),
+            created_at: Some(timestamp(now_ms())),
+            payload: Some(pb::event::Payload::ResyncRequired(pb::ResyncRequired {
+                reason: "events were dropped from your backlog; reload with ListMessages".into(),
+            })),
+        };
+        send(out, notice, slow_after).await?;
+        cursor = trimmed_up_to;
+    }
+
+    loop {
+        // Marking the wake-up as seen before reading means a commit that lands during
+        // the read wakes us again instead of being missed.
+        wake.borrow_and_update();
+        let batch = queue::fetch(state.db.conn(), &who.session_id, cursor, BATCH)
+            .await
+            .map_err(Status::from)?;
+        let full = batch.len() as u64 == BATCH;
+        for (event_id, payload) in batch {
+            send(out, events::decode(event_id, &payload)?, slow_after).await?;
+            cursor = event_id;
+        }
+        if full {
+            continue;
+        }
+        tokio::select! {
+            () = state.shutdown.cancelled() => return Err(Status::unavailable("the server is shutting down")),
+            () = handle.stop.cancelled() => return Err(handle.reason()),
+            () = out.closed() => return Ok(()),
+            changed = wake.changed() => if changed.is_err() { return Ok(()) },
+            () = tokio::time::sleep(delivery.poll_interval()) => {
+                // The safety net: also notices a session ended by another replica.
+                if find_session(state, who).await?.is_none() {
+                    return Err(session_ended());
+                }
+            }
+        }
+    }
+}
+
+async fn send(
+    out: &mpsc::Sender<Result<pb::Event, Status>>,
+    event: pb::Event,
+    slow_after: Duration,
+) -> Result<(), Status> {
+    match out.send_timeout(Ok(event), slow_after).await {
+        Ok(()) => Ok(()),
+        Err(mpsc::error::SendTimeoutError::Timeout(_)) => Err(Status::resource_exhausted(
+            "the stream fell too far behind; subscribe again to continue from your queue",
+        )),
+        // The client is gone; its events stay queued for the next Subscribe.
+        Err(mpsc::error::SendTimeoutError::Closed(_)) => Err(Status::cancelled("client went away")),
+    }
+}
+
+async fn find_session(state: &AppState, who: &Principal) -> Result<Option<session::Model>, Status> {
+    session::Entity::find_by_id(&who.session_id)
+        .one(state.db.conn())
+        .await
+        .map(|s| s.filter(|s| s.expires_at > now_ms()))
+        .map_err(|e| Status::from(Error::from(e)))
+}
+
+fn session_ended() -> Status {
+    Status::unauthenticated("the session has ended; sign in again")
+}
+
+/// The response stream: the pumped events, then the status the stream ended with.
+pub struct EventStream {
+    events: mpsc::Receiver<Result<pb::Event, Status>>,
+    end: Option<oneshot::Receiver<Status>>,
+}
+
+impl Stream for EventStream {
+    type Item = Result<pb::Event, Status>;
+
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        match self.events.poll_recv(cx) {
+            Poll::Ready(Some(item)) => Poll::Ready(Some(item)),
+            Poll::Pending => Poll::Pending,
+            Poll::Ready(None) => {
+                let ended = self.end.take().and_then(|mut rx| rx.try_recv().ok());
+                Poll::Ready(ended.map(Err))
+            }
+        }
+    }
+}

@@ -1,0 +1,52 @@
+use sea_orm::entity::prelude::*;
+use sea_orm::sea_query::{Expr, ExprTrait, Query};
+
+use super::{event_queue, session};
+
+/// A message posted or a reaction added/removed. `payload` is the encoded `chat.v1.Event`
+/// without its id, built once however many sessions receive it.
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "events")]
+pub struct Model {
+    #[sea_orm(primary_key)]
+    pub id: i64,
+    pub created_at: i64,
+    pub payload: Vec<u8>,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+#[async_trait::async_trait]
+impl ActiveModelBehavior for ActiveModel {
+    /// Fans a new event out to every connected session, on the caller's transaction, so a
+    /// rollback leaves neither the event nor its queue rows.
+    ///
+    /// It is one `INSERT … SELECT`: however many sessions there are, the rows go in as a
+    /// single multi-row insert with no round trip per recipient. Sign-in and sign-out take
+    /// the same ordering lock as the posting transaction (see `db::Db::begin_ordered`), so
+    /// the set of sessions cannot change under it: no event is written for a session that
+    /// is being deleted, and none is missed by one being created.
+    async fn after_save<C>(model: Model, db: &C, insert: bool) -> Result<Model, DbErr>
+    where
+        C: ConnectionTrait,
+    {
+        if insert {
+            let fan_out = Query::insert()
+                .into_table(event_queue::Entity)
+                .columns([event_queue::Column::SessionId, event_queue::Column::EventId])
+                .select_from(
+                    Query::select()
+                        .column(session::Column::Id)
+                        .expr(Expr::val(model.id))
+                        .from(session::Entity)
+                        .and_where(Expr::col(session::Column::ExpiresAt).gt(model.created_at))
+                        .to_owned(),
+                )
+                .map_err(|e| DbErr::Custom(format!("fan-out query: {e}")))?
+                .to_owned();
+            db.execute(&fan_out).await?;
+        }
+        Ok(model)
+    }
+}

@@ -1,0 +1,22 @@
+use sea_orm::entity::prelude::*;
+
+/// `seq` is the commit order (messages are posted under the ordering lock); `id` is the
+/// UUID clients see.
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "messages")]
+pub struct Model {
+    #[sea_orm(primary_key)]
+    pub seq: i64,
+    #[sea_orm(unique)]
+    pub id: String,
+    pub user_id: String,
+    #[sea_orm(column_type = "Text")]
+    pub content: String,
+    pub created_at: i64,
+    pub client_request_id: Option<String>,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

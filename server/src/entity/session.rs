@@ -1,0 +1,19 @@
+use sea_orm::entity::prelude::*;
+
+/// One sign-in. It is "connected" (receives events) until it is signed out — the row is
+/// deleted, cascading to its queue and refresh tokens — or `expires_at` passes.
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "sessions")]
+pub struct Model {
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub id: String,
+    pub user_id: String,
+    pub created_at: i64,
+    pub expires_at: i64,
+    pub trimmed_up_to: Option<i64>,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

@@ -1,0 +1,24 @@
+//! The chat server as a library, so that tests drive exactly what `main` runs.
+//!
+//! - [`startup`]: builds the application and serves it (listener, services, shutdown).
+//! - [`settings`], [`telemetry`]: configuration layers and logging.
+//! - [`service`]: tonic adapters; [`accounts`] and [`chat`]: the rules;
+//!   [`delivery`]: events to subscribers; [`entity`] and [`db`]: storage.
+//! - [`domain`]: validated request values; [`error`]: the one error → status mapping.
+
+pub mod accounts;
+pub mod auth;
+pub mod chat;
+pub mod db;
+pub mod delivery;
+pub mod domain;
+pub mod entity;
+pub mod error;
+pub mod service;
+pub mod settings;
+pub mod startup;
+pub mod state;
+pub mod telemetry;
+
+pub use settings::Settings;
+pub use startup::Application;

@@ -1,0 +1,9 @@
+//! The tonic services: thin adapters from requests to the rules in `accounts`, `chat`
+//! and `delivery`, each call inside [`observe::call`] for its span and log line.
+
+pub mod auth;
+pub mod chat;
+pub mod observe;
+
+pub use auth::AuthApi;
+pub use chat::ChatApi;

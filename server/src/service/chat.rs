@@ -1,0 +1,153 @@
+use super::observe::{call, record_user};
+use crate::{
+    accounts,
+    auth::{Claims, Principal},
+    chat::{messages, reactions},
+    delivery::{queue, subscription},
+    error::{Error, Result},
+    state::AppState,
+};
+use chat_protocol::chat::v1::{self as pb, chat_service_server::ChatService};
+use std::sync::Arc;
+use tonic::{Request, Response, Status};
+
+pub struct ChatApi {
+    state: Arc<AppState>,
+}
+
+impl ChatApi {
+    pub fn new(state: Arc<AppState>) -> Self {
+        Self { state }
+    }
+
+    /// The interceptor verified the token; here the session is checked to be alive.
+    async fn who<T>(&self, request: &Request<T>) -> Result<Principal> {
+        let claims = request
+            .extensions()
+            .get::<Claims>()
+            .ok_or_else(|| Error::unauthenticated("missing access token"))?;
+        let who = accounts::authenticate(&self.state, claims).await?;
+        record_user(&who.user_id);
+        Ok(who)
+    }
+}
+
+#[tonic::async_trait]
+impl ChatService for ChatApi {
+    async fn send(
+        &self,
+        request: Request<pb::SendRequest>,
+    ) -> Result<Response<pb::SendResponse>, Status> {
+        call("Send", async {
+            let who = self.who(&request).await?;
+            let req = request.into_inner();
+            let message =
+                messages::send(&self.state, &who, req.content, &req.client_request_id).await?;
+            Ok(Response::new(pb::SendResponse {
+                message: Some(message),
+            }))
+        })
+        .await
+    }
+
+    async fn react(
+        &self,
+        request: Request<pb::ReactRequest>,
+    ) -> Result<Response<pb::ReactResponse>, Status> {
+        call("React", async {
+            let who = self.who(&request).await?;
+            let req = request.get_ref();
+            let message = reactions::react(&self.state, &who, &req.message_id, &req.emoji).await?;
+            Ok(Response::new(pb::ReactResponse {
+                message: Some(message),
+            }))
+        })
+        .await
+    }
+
+    async fn unreact(
+        &self,
+        request: Request<pb::ReactRequest>,
+    ) -> Result<Response<pb::ReactResponse>, Status> {
+        call("Unreact", async {
+            let who = self.who(&request).await?;
+            let req = request.get_ref();
+            let message =
+                reactions::unreact(&self.state, &who, &req.message_id, &req.emoji).await?;
+            Ok(Response::new(pb::ReactResponse {
+                message: Some(message),
+            }))
+        })
+        .await
+    }
+
+    async fn get_message(
+        &self,
+        request: Request<pb::GetMessageRequest>,
+    ) -> Result<Response<pb::Message>, Status> {
+        call("GetMessage", async {
+            self.who(&request).await?;
+            Ok(Response::new(
+                messages::get(&self.state, &request.get_ref().message_id).await?,
+            ))
+        })
+        .await
+    }
+
+    async fn list_messages(
+        &self,
+        request: Request<pb::ListMessagesRequest>,
+    ) -> Result<Response<pb::ListMessagesResponse>, Status> {
+        call("ListMessages", async {
+            self.who(&request).await?;
+            let req = request.get_ref();
+            let (messages, has_more) =
+                messages::list(&self.state, &req.before_message_id, req.limit).await?;
+            Ok(Response::new(pb::ListMessagesResponse {
+                messages,
+                has_more,
+            }))
+        })
+        .await
+    }
+
+    async fn get_send_status(
+        &self,
+        request: Request<pb::GetSendStatusRequest>,
+    ) -> Result<Response<pb::SendStatus>, Status> {
+        call("GetSendStatus", async {
+            let who = self.who(&request).await?;
+            Ok(Response::new(
+                messages::send_status(&self.state, &who).await?,
+            ))
+        })
+        .await
+    }
+
+    type SubscribeStream = subscription::EventStream;
+
+    async fn subscribe(
+        &self,
+        request: Request<pb::SubscribeRequest>,
+    ) -> Result<Response<Self::SubscribeStream>, Status> {
+        call("Subscribe", async {
+            let who = self.who(&request).await?;
+            Ok(Response::new(subscription::open(self.state.clone(), who)))
+        })
+        .await
+    }
+
+    async fn ack(
+        &self,
+        request: Request<pb::AckRequest>,
+    ) -> Result<Response<pb::AckResponse>, Status> {
+        call("Ack", async {
+            let who = self.who(&request).await?;
+            let up_to = i64::try_from(request.get_ref().up_to_event_id)
+                .map_err(|_| Error::invalid("up_to_event_id is out of range"))?;
+            queue::ack(self.state.db.conn(), &who.session_id, up_to).await?;
+            Ok(Response::new(pb::AckResponse {}))
+        })
+        .await
+    }
+}

@@ -1,0 +1,11 @@
+//! Integration tests: the real server on a real port with a real database (SQLite, or
+//! PostgreSQL with `TEST_DATABASE_URL`). One binary, so it links once.
+
+mod auth;
+mod delivery;
+mod helpers;
+mod messages;
+mod reactions;
+mod send_gate;
+#[path = "../support/test_db.rs"]
+mod test_db;
