@@ -203,7 +203,7 @@ impl Action {
             KillToEnd => "delete to end of line",
             KillWord => "delete previous word",
             Yank => "paste deleted text",
-            Send => "send (:signout, :quit)",
+            Send => "send (or :signout, :quit)",
             Newline => "insert a newline",
             HistoryPrev => "previous sent message",
             HistoryNext => "next sent message",
@@ -214,7 +214,7 @@ impl Action {
             PageDown => "page down",
             Oldest => "oldest loaded message",
             Newest => "newest message",
-            React(_) => "toggle reaction 1-9 of the set",
+            React(_) => "toggle Nth reaction",
             ReactDefault => "toggle 👍",
             FocusInput => "back to typing",
             SignOut => "sign out",
@@ -617,7 +617,7 @@ mod tests {
         let rows = KeyMap::default().help(Context::Pane);
         let react = rows
             .iter()
-            .find(|r| r.description.starts_with("toggle reaction"));
+            .find(|r| r.description.starts_with("toggle Nth"));
         assert_eq!(react.map(|r| r.keys.as_str()), Some("1 2 3 4 5 6 7 8 9"));
     }
 }

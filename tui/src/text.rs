@@ -76,26 +76,31 @@ pub fn wrap(text: &str, max: usize) -> Vec<String> {
 }
 
 fn wrap_paragraph(paragraph: &str, max: usize, lines: &mut Vec<String>) {
+    // Spaces where a line breaks are the break itself: they are dropped.
+    fn finish(line: &mut String, lines: &mut Vec<String>) {
+        let trimmed = line.trim_end_matches(' ').len();
+        line.truncate(trimmed);
+        lines.push(std::mem::take(line));
+    }
     let mut line = String::new();
     let mut line_width = 0;
-    // split_word_bounds keeps runs of spaces as their own pieces, so spacing inside a
-    // line is preserved exactly as the author typed it.
-    for word in paragraph.split_word_bounds() {
+    // Runs of spaces are pieces of their own, so spacing inside a line is preserved
+    // exactly as the author typed it; lines break only at spaces (or inside words too
+    // long for a line).
+    for word in runs(paragraph) {
         let word_width = width(word);
-        let is_space = word.chars().all(char::is_whitespace);
         if line_width + word_width <= max {
             line.push_str(word);
             line_width += word_width;
             continue;
         }
-        if is_space {
-            // A space at the wrap point is the break itself: drop it.
-            lines.push(std::mem::take(&mut line));
+        if word.chars().all(char::is_whitespace) {
+            finish(&mut line, lines);
             line_width = 0;
             continue;
         }
         if word_width <= max && line_width > 0 {
-            lines.push(std::mem::take(&mut line));
+            finish(&mut line, lines);
             line.push_str(word);
             line_width = word_width;
             continue;
@@ -104,14 +109,49 @@ fn wrap_paragraph(paragraph: &str, max: usize, lines: &mut Vec<String>) {
         for g in word.graphemes(true) {
             let w = grapheme_width(g);
             if line_width + w > max && line_width > 0 {
-                lines.push(std::mem::take(&mut line));
+                finish(&mut line, lines);
                 line_width = 0;
             }
             line.push_str(g);
             line_width += w;
         }
     }
-    lines.push(line.trim_end_matches(' ').to_owned());
+    finish(&mut line, lines);
+}
+
+/// Joins items with `separator` into lines of at most `max` cells, never breaking an
+/// item (unless it alone is too wide). For key hints: "Enter send · Esc back".
+pub fn wrap_items(items: &[String], separator: &str, max: usize) -> Vec<String> {
+    let mut lines: Vec<String> = Vec::new();
+    let mut line = String::new();
+    for item in items {
+        if !line.is_empty() && width(&line) + width(separator) + width(item) > max {
+            lines.push(std::mem::take(&mut line));
+        }
+        if !line.is_empty() {
+            line.push_str(separator);
+        }
+        line.push_str(item);
+    }
+    if !line.is_empty() {
+        lines.push(line);
+    }
+    lines.into_iter().map(|l| truncate(&l, max)).collect()
+}
+
+/// Splits text into alternating runs of whitespace and non-whitespace.
+fn runs(text: &str) -> impl Iterator<Item = &str> {
+    let mut rest = text;
+    std::iter::from_fn(move || {
+        let first = rest.chars().next()?;
+        let space = first.is_whitespace();
+        let end = rest
+            .find(|c: char| c.is_whitespace() != space)
+            .unwrap_or(rest.len());
+        let (run, tail) = rest.split_at(end);
+        rest = tail;
+        Some(run)
+    })
 }
 
 #[cfg(test)]
@@ -129,6 +169,12 @@ mod tests {
     #[test]
     fn wrap_breaks_at_spaces() {
         assert_eq!(wrap("hello big world", 9), vec!["hello big", "world"]);
+    }
+
+    #[test]
+    fn wrap_keeps_punctuation_with_its_word() {
+        assert_eq!(wrap("Sign in again.", 13), vec!["Sign in", "again."]);
+        assert_eq!(wrap("a, b", 2), vec!["a,", "b"]);
     }
 
     #[test]

@@ -158,13 +158,15 @@ impl Session {
 
     /// Ends the session on the server (best effort: we are leaving either way).
     pub async fn sign_out(self) {
+        // Stop the tasks first: once the server ends the session, the stream and the
+        // refresher would see their tokens refused and report a spurious "session ended".
+        self.ctx.cancel.cancel();
         let mut auth = self.ctx.auth.clone();
         match tokio::time::timeout(Duration::from_secs(3), auth.sign_out(SignOutRequest {})).await {
             Ok(Ok(_)) => info!("signed out"),
             Ok(Err(status)) => warn!(%status, "sign-out refused"),
             Err(_) => warn!("sign-out timed out"),
         }
-        self.ctx.cancel.cancel();
     }
 }
 

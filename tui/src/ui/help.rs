@@ -9,12 +9,20 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph};
 
-const KEY_COLUMN: usize = 18;
+/// The keys column is as wide as its widest entry, up to this.
+const MAX_KEY_COLUMN: usize = 18;
 
 fn section(state: &State, context: Context, theme: Theme) -> Vec<Line<'static>> {
     let mut lines = vec![Line::from(Span::styled(context.title(), theme.bold()))];
-    for row in state.keymap.help(context) {
-        let pad = KEY_COLUMN.saturating_sub(width(&row.keys)).max(1);
+    let rows = state.keymap.help(context);
+    let key_column = rows
+        .iter()
+        .map(|r| width(&r.keys) + 1)
+        .max()
+        .unwrap_or(0)
+        .min(MAX_KEY_COLUMN);
+    for row in rows {
+        let pad = key_column.saturating_sub(width(&row.keys)).max(1);
         lines.push(Line::from(vec![
             Span::styled(format!("  {}{}", row.keys, " ".repeat(pad)), theme.warn()),
             Span::raw(row.description),
@@ -43,10 +51,12 @@ pub fn help_columns(state: &State, two: bool) -> Vec<Vec<Line<'static>>> {
     contexts
         .iter()
         .map(|column| {
-            column
+            let mut lines: Vec<Line<'static>> = column
                 .iter()
                 .flat_map(|c| section(state, *c, theme))
-                .collect()
+                .collect();
+            lines.pop(); // the blank line after the last section
+            lines
         })
         .collect()
 }
@@ -55,13 +65,10 @@ pub fn render(state: &State, scroll: u16, frame: &mut Frame) {
     let theme = Theme::new(state.settings.color);
     let area = frame.area();
     let two = area.width >= 100;
-    let rect = Rect::new(
-        area.x + u16::from(area.width > 60) * 2,
-        area.y + u16::from(area.height > 20),
-        area.width - u16::from(area.width > 60) * 4,
-        area.height - u16::from(area.height > 20) * 2,
-    );
-    frame.render_widget(Clear, rect);
+    // The whole screen: what shows through around a box is only noise.
+    frame.render_widget(Clear, area);
+    let inset = u16::from(area.width >= 100) * 2;
+    let rect = Rect::new(area.x + inset, area.y, area.width - inset * 2, area.height);
     let title = text::truncate(
         " keys · j/k scroll · any other key closes ",
         usize::from(rect.width.saturating_sub(2)),

@@ -70,11 +70,15 @@ pub fn render(state: &State, layout: &ChatLayout, frame: &mut Frame) {
     let focused = state.focus == Focus::Input && state.help.is_none();
     let title = if state.sending.is_some() {
         " sending… ".to_owned()
-    } else if focused {
+    } else if focused && area.width >= 60 {
         format!(
-            " message · {} send · {} newline ",
-            state.keymap.hint(Context::Input, Action::Send),
+            " message · {} newline ",
             state.keymap.hint(Context::Input, Action::Newline)
+        )
+    } else if !focused && area.width >= 60 {
+        format!(
+            " message · {} to type ",
+            state.keymap.hint(Context::Pane, Action::FocusInput)
         )
     } else {
         " message ".to_owned()

@@ -13,8 +13,9 @@ pub const MIN_HEIGHT: u16 = 12;
 pub const SIDEBAR_FROM_WIDTH: u16 = 70;
 /// The draft grows up to this many lines, then scrolls.
 pub const MAX_INPUT_LINES: u16 = 5;
-/// The gutter left of each message: a bar for own or selected messages, then a space.
-pub const GUTTER: u16 = 2;
+/// The gutter left of each message (a bar for own or selected messages, then a space)
+/// plus one column of margin on the right.
+pub const GUTTER: u16 = 3;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ChatLayout {

@@ -10,7 +10,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph};
 use unicode_segmentation::UnicodeSegmentation;
 
-const LABEL: usize = 11;
+const LABEL: usize = 12;
 
 pub fn render(state: &State, frame: &mut Frame) {
     let theme = Theme::new(state.settings.color);
@@ -80,14 +80,19 @@ pub fn render(state: &State, frame: &mut Frame) {
     let map = &state.keymap;
     let other = if form.sign_up { "sign in" } else { "sign up" };
     let verb = if form.sign_up { "sign up" } else { "sign in" };
-    let hints = format!(
-        "{} {verb} · {} {other} · {} next field · {} quit",
-        map.hint(Context::SignIn, Action::Submit),
-        map.hint(Context::SignIn, Action::ToggleSignUp),
-        map.hint(Context::SignIn, Action::NextField),
-        map.hint(Context::Global, Action::Quit),
-    );
-    for line in text::wrap(&hints, w) {
+    let hints = [
+        format!("{} {verb}", map.hint(Context::SignIn, Action::Submit)),
+        format!(
+            "{} {other}",
+            map.hint(Context::SignIn, Action::ToggleSignUp)
+        ),
+        format!(
+            "{} next field",
+            map.hint(Context::SignIn, Action::NextField)
+        ),
+        format!("{} quit", map.hint(Context::Global, Action::Quit)),
+    ];
+    for line in text::wrap_items(&hints, " · ", w) {
         lines.push(Line::from(Span::styled(line, theme.dim())));
     }
     frame.render_widget(Paragraph::new(lines), inner);

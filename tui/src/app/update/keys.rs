@@ -215,13 +215,7 @@ fn send_draft(state: &mut State, effects: &mut Vec<Effect>) {
         text: text.clone(),
         client_request_id: client_request_id.clone(),
     });
-    if state
-        .notice
-        .as_ref()
-        .is_some_and(|n| n.kind != NoticeKind::Info)
-    {
-        state.notice = None;
-    }
+    state.notice = None;
     effects.push(Effect::Net(Command::Send {
         content: text,
         client_request_id,

@@ -206,13 +206,7 @@ fn on_sent(
             // My own message: show it, and the conversation from here on.
             state.timeline.unread_marker = None;
             let last = state.timeline.last_index();
-            if state
-                .notice
-                .as_ref()
-                .is_some_and(|n| n.kind != NoticeKind::Info)
-            {
-                state.notice = None;
-            }
+            state.notice = None;
             view::select(state, last, effects);
         }
         Err(error) => {

@@ -1,0 +1,242 @@
+//! Whole-screen snapshots: the real `render` into a `TestBackend`, at the sizes people
+//! use over ssh, with emoji, CJK and words too long for a line.
+
+use crate::support::*;
+use chat_tui::app::state::{Connection, State};
+use chat_tui::app::{Event, NetEvent, RpcError, update};
+use crossterm::event::KeyCode;
+use tonic::Code;
+
+/// A conversation with everything that is hard to draw.
+fn conversation() -> State {
+    let messages = vec![
+        msg("m1", "alice", "Morning all! Coffee ☕ is ready.", 1),
+        reacted(
+            msg(
+                "m2",
+                "李小龍",
+                "漢字とかなの混じった文も、きちんと折り返されるはずです。",
+                2,
+            ),
+            &[("👍", &["alice", "bob"]), ("🎉", &[ME])],
+        ),
+        reacted(
+            msg(
+                "m3",
+                "bob",
+                "Here is the link: https://example.com/a/very/long/path/that/does/not/fit/on/one/line/at/all?q=1",
+                3,
+            ),
+            &[("😂", &["alice"])],
+        ),
+        reacted(
+            msg(
+                "m4",
+                ME,
+                "Shipping it today 🚀\nSecond line of the same message.",
+                4,
+            ),
+            &[
+                ("❤️", &["alice"]),
+                ("🔥", &["bob", "李小龍"]),
+                ("👀", &[ME]),
+            ],
+        ),
+        msg("m5", "alice", "👍👍👍", 5),
+    ];
+    let mut state = with_messages(messages);
+    net(&mut state, send_status(false, 1));
+    state
+}
+
+#[test]
+fn chat_80x24() {
+    let mut state = conversation();
+    insta::assert_snapshot!(screen(&mut state, 80, 24));
+}
+
+#[test]
+fn chat_120x40() {
+    let mut state = conversation();
+    insta::assert_snapshot!(screen(&mut state, 120, 40));
+}
+
+#[test]
+fn chat_40x12_folds_the_sidebar() {
+    let mut state = conversation();
+    insta::assert_snapshot!(screen(&mut state, 40, 12));
+}
+
+#[test]
+fn too_small_says_so() {
+    let mut state = conversation();
+    insta::assert_snapshot!(screen(&mut state, 39, 11));
+}
+
+#[test]
+fn pane_focus_shows_the_selection_and_its_reactions_80x24() {
+    let mut state = conversation();
+    key(&mut state, KeyCode::Esc);
+    key(&mut state, KeyCode::Char('k'));
+    key(&mut state, KeyCode::Char('k'));
+    key(&mut state, KeyCode::Char('k'));
+    insta::assert_snapshot!(screen(&mut state, 80, 24));
+}
+
+#[test]
+fn a_send_refused_by_the_gate_80x24() {
+    let mut state = conversation();
+    type_text(&mut state, "one more thing");
+    key(&mut state, KeyCode::Enter);
+    let id = state
+        .sending
+        .as_ref()
+        .map(|p| p.client_request_id.clone())
+        .unwrap_or_default();
+    net(
+        &mut state,
+        NetEvent::Sent {
+            client_request_id: id,
+            result: Err(RpcError::new(
+                Code::FailedPrecondition,
+                "your previous message needs 1 more reaction from another user",
+            )),
+        },
+    );
+    insta::assert_snapshot!(screen(&mut state, 80, 24));
+}
+
+#[test]
+fn reconnecting_keeps_the_screen_40x12() {
+    let mut state = conversation();
+    type_text(&mut state, "draft survives 漢字 👍");
+    net(
+        &mut state,
+        NetEvent::Connection(Connection::Reconnecting {
+            attempt: 3,
+            seconds_left: 7,
+        }),
+    );
+    insta::assert_snapshot!(screen(&mut state, 40, 12));
+}
+
+#[test]
+fn unread_divider_and_new_below_hint_80x24() {
+    let mut state = conversation();
+    for i in 0..12 {
+        net(
+            &mut state,
+            posted(
+                i + 1,
+                msg(
+                    &format!("x{i}"),
+                    "bob",
+                    &format!("filler {i}"),
+                    10 + i64::try_from(i).unwrap_or(0),
+                ),
+            ),
+        );
+    }
+    key(&mut state, KeyCode::Esc);
+    for _ in 0..8 {
+        key(&mut state, KeyCode::Char('k'));
+    }
+    net(
+        &mut state,
+        posted(20, msg("n1", "alice", "are you there?", 30)),
+    );
+    net(&mut state, posted(21, msg("n2", "李小龍", "はい！", 31)));
+    let scrolled = screen(&mut state, 80, 24);
+    key(&mut state, KeyCode::Char('G'));
+    let caught_up = screen(&mut state, 80, 24);
+    insta::assert_snapshot!(format!("{scrolled}\n{caught_up}"));
+}
+
+#[test]
+fn multi_line_draft_grows_the_input_80x24() {
+    let mut state = conversation();
+    type_text(&mut state, "first line");
+    update(
+        &mut state,
+        Event::Paste(
+            "second line\nthird line with 漢字 and 🎉 and a long tail that wraps around the edge"
+                .to_owned(),
+        ),
+    );
+    insta::assert_snapshot!(screen(&mut state, 80, 24));
+}
+
+#[test]
+fn help_overlay_80x24() {
+    let mut state = conversation();
+    key(&mut state, KeyCode::F(1));
+    insta::assert_snapshot!(screen(&mut state, 80, 24));
+}
+
+#[test]
+fn help_overlay_120x40() {
+    let mut state = conversation();
+    key(&mut state, KeyCode::F(1));
+    insta::assert_snapshot!(screen(&mut state, 120, 40));
+}
+
+#[test]
+fn sign_in_with_an_error_80x24() {
+    let mut state = new_state();
+    type_text(&mut state, "alice");
+    key(&mut state, KeyCode::Tab);
+    type_text(&mut state, "secret-password");
+    key(&mut state, KeyCode::Enter);
+    net(
+        &mut state,
+        NetEvent::AuthFailed(RpcError::new(
+            Code::Unauthenticated,
+            "invalid user name or password",
+        )),
+    );
+    insta::assert_snapshot!(screen(&mut state, 80, 24));
+}
+
+#[test]
+fn sign_up_40x12() {
+    let mut state = new_state();
+    chat_tui::app::update(
+        &mut state,
+        Event::Key(crossterm::event::KeyEvent::new(
+            KeyCode::Char('t'),
+            crossterm::event::KeyModifiers::CONTROL,
+        )),
+    );
+    type_text(&mut state, "a_rather_long_user_name_for_this");
+    insta::assert_snapshot!(screen(&mut state, 40, 12));
+}
+
+#[test]
+fn loading_and_empty_80x24() {
+    let mut state = signed_in();
+    let loading = screen(&mut state, 80, 24);
+    net(&mut state, newest_page(Vec::new(), false));
+    net(&mut state, send_status(true, 0));
+    let empty = screen(&mut state, 80, 24);
+    insta::assert_snapshot!(format!("{loading}\n{empty}"));
+}
+
+#[test]
+fn no_color_uses_no_colours() {
+    let mut state = conversation();
+    state.settings.color = false;
+    key(&mut state, KeyCode::Esc);
+    update(&mut state, Event::Resize(80, 24));
+    let mut terminal = match ratatui::Terminal::new(ratatui::backend::TestBackend::new(80, 24)) {
+        Ok(t) => t,
+        Err(e) => match e {},
+    };
+    if let Err(e) = terminal.draw(|frame| chat_tui::ui::render(&state, frame)) {
+        match e {}
+    }
+    let buffer = terminal.backend().buffer();
+    for cell in &buffer.content {
+        assert_eq!(cell.fg, ratatui::style::Color::Reset, "{cell:?}");
+        assert_eq!(cell.bg, ratatui::style::Color::Reset, "{cell:?}");
+    }
+}
