@@ -14,20 +14,6 @@ fn plural(n: u32) -> &'static str {
     if n == 1 { "" } else { "s" }
 }
 
-/// The send status in words, as the sidebar shows it.
-pub fn send_status_text(state: &State) -> Option<String> {
-    let status = state.send_status.as_ref()?;
-    Some(if status.can_send {
-        "you can send".to_owned()
-    } else {
-        let n = status.reactions_needed;
-        format!(
-            "your last message needs {n} more reaction{} from others",
-            plural(n)
-        )
-    })
-}
-
 /// The send status in a few words, for narrow screens.
 pub fn send_status_short(state: &State) -> Option<String> {
     let status = state.send_status.as_ref()?;
@@ -56,12 +42,18 @@ pub fn render(state: &State, area: Rect, frame: &mut Frame) {
 
     // The send status is pinned to the bottom so it is never scrolled or pushed away.
     let mut bottom: Vec<Line> = vec![Line::from(Span::styled("Send status", theme.bold()))];
-    match send_status_text(state) {
+    match &state.send_status {
+        Some(status) if status.can_send => {
+            bottom.push(Line::from(Span::styled("you can send", theme.ok())));
+        }
         Some(status) => {
-            let can = state.send_status.as_ref().is_some_and(|s| s.can_send);
-            let style = if can { theme.ok() } else { theme.warn() };
-            for line in text::wrap(&status, w) {
-                bottom.push(Line::from(Span::styled(line, style)));
+            // One phrase a line, so "needs 1 more reaction" is never split by wrapping.
+            let n = status.reactions_needed;
+            let needs = format!("needs {n} more reaction{}", plural(n));
+            for phrase in ["your last message", needs.as_str(), "from others"] {
+                for line in text::wrap(phrase, w) {
+                    bottom.push(Line::from(Span::styled(line, theme.warn())));
+                }
             }
         }
         None => bottom.push(Line::from(Span::styled("checking…", theme.dim()))),

@@ -593,6 +593,16 @@ fn a_send_refused_by_the_gate_keeps_the_draft_and_says_why() {
     assert_eq!(notice.kind, NoticeKind::SendBlocked);
     assert!(notice.text.contains("needs 1 more reaction"));
     assert!(screen(&mut state, 80, 24).contains("needs 1 more reaction"));
+    net(&mut state, send_status(false, 1));
+    // One reaction later, the refusal is updated rather than left quoting the old count.
+    net(&mut state, send_status(false, 2));
+    net(&mut state, send_status(false, 1));
+    assert!(
+        state
+            .notice
+            .as_ref()
+            .is_some_and(|n| n.text.contains("needs 1 more reaction from others"))
+    );
     // Once others react, the status says so and the notice clears.
     net(&mut state, send_status(true, 0));
     assert!(

@@ -277,13 +277,28 @@ fn on_reacted(
 }
 
 fn on_send_status(state: &mut State, status: SendStatus) {
-    if status.can_send
-        && state
-            .notice
-            .as_ref()
-            .is_some_and(|n| n.kind == NoticeKind::SendBlocked)
+    // A refusal on the status line must not go on quoting an old count.
+    if state
+        .notice
+        .as_ref()
+        .is_some_and(|n| n.kind == NoticeKind::SendBlocked)
     {
-        state.notice = Some(Notice::info("you can send again"));
+        if status.can_send {
+            state.notice = Some(Notice::info("you can send again"));
+        } else if state
+            .send_status
+            .as_ref()
+            .is_some_and(|old| old.reactions_needed != status.reactions_needed)
+        {
+            let n = status.reactions_needed;
+            state.notice = Some(Notice {
+                kind: NoticeKind::SendBlocked,
+                text: format!(
+                    "not sent: your last message needs {n} more reaction{} from others",
+                    if n == 1 { "" } else { "s" }
+                ),
+            });
+        }
     }
     state.send_status = Some(status);
 }

@@ -1,0 +1,127 @@
+#!/usr/bin/env bash
+# End-to-end: the real chat-server and three real chat-tui processes in tmux, driven
+# with send-keys and read with capture-pane. Checks sign-up, live delivery, the send
+# gate (draft kept, "needs N more reaction"), reactions unlocking it, and reconnecting
+# after a server restart without losing anything.
+#
+#   cargo build -p chat-server -p chat-tui && tui/tests/e2e.sh
+#
+# Env: CHAT_SERVER_BIN, CHAT_TUI_BIN (default target/debug/...), E2E_TIMEOUT (seconds
+# per wait, default 20), E2E_KEEP=1 keeps the temp dir and tmux sessions for a look.
+set -euo pipefail
+
+root=$(cd "$(dirname "$0")/../.." && pwd)
+server_bin=${CHAT_SERVER_BIN:-$root/target/debug/chat-server}
+tui_bin=${CHAT_TUI_BIN:-$root/target/debug/chat-tui}
+timeout=${E2E_TIMEOUT:-20}
+work=$(mktemp -d)
+sock="$work/tmux.sock"
+users=(alice bob carol)
+server_pid=""
+
+tm() { tmux -S "$sock" "$@"; }
+
+cleanup() {
+    local status=$?
+    if [[ $status -ne 0 ]]; then
+        echo "--- FAILED; screens:" >&2
+        for u in "${users[@]}"; do
+            echo "--- $u" >&2
+            tm capture-pane -p -t "$u" >&2 2>/dev/null || true
+        done
+        echo "--- server log (tail)" >&2
+        tail -n 30 "$work/server.log" >&2 || true
+    fi
+    [[ -n $server_pid ]] && kill "$server_pid" 2>/dev/null || true
+    if [[ -z ${E2E_KEEP:-} ]]; then
+        tm kill-server 2>/dev/null || true
+        rm -rf "$work"
+    else
+        echo "kept $work (tmux -S $sock attach -t alice)"
+    fi
+    exit $status
+}
+trap cleanup EXIT
+
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+url="http://127.0.0.1:$port"
+
+start_server() {
+    (cd "$root" && PORT=$port CHAT__STORAGE__DATA_DIR="$work/data" \
+        exec "$server_bin" serve >>"$work/server.log" 2>&1) &
+    server_pid=$!
+    # Wait for the port instead of sleeping a fixed time.
+    local deadline=$((SECONDS + timeout))
+    until (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; do
+        ((SECONDS < deadline)) || { echo "server did not start" >&2; return 1; }
+        sleep 0.1
+    done
+}
+
+# wait_for USER TEXT: until TEXT is on USER's screen (fails after $timeout seconds).
+wait_for() {
+    local user=$1 text=$2 deadline=$((SECONDS + timeout))
+    until tm capture-pane -p -t "$user" | grep -qF -- "$text"; do
+        ((SECONDS < deadline)) || { echo "timed out waiting for \"$text\" on $user's screen" >&2; return 1; }
+        sleep 0.2
+    done
+    echo "ok: $user sees \"$text\""
+}
+
+keys() { tm send-keys -t "$1" "${@:2}"; }
+# type_line USER TEXT: literal text, then Enter.
+type_line() { tm send-keys -t "$1" -l -- "$2"; tm send-keys -t "$1" Enter; }
+
+start_server
+for u in "${users[@]}"; do
+    # The first session creates the tmux server; sessions are 80x24 like a plain terminal.
+    tm new-session -d -s "$u" -x 80 -y 24 \
+        "env CHAT_USER=$u CHAT_PASSWORD=password-$u CHAT_TUI_DATA_DIR=$work/tui-$u \
+         $tui_bin --server $url --sign-up; echo EXITED \$?; sleep 600"
+done
+for u in "${users[@]}"; do wait_for "$u" "● connected"; done
+
+# Live delivery.
+type_line alice "hello from alice 👋 漢字"
+wait_for bob "hello from alice"
+wait_for carol "hello from alice"
+
+# The gate: a second message needs two reactions from others; the draft stays.
+type_line alice "second message"
+wait_for alice "needs 2 more reaction"
+wait_for alice "› second message"
+
+# Bob reacts with 👍 (key 1 on the selected, newest message)...
+keys bob Escape
+keys bob 1
+wait_for alice "needs 1 more reaction"
+# ...and Carol with 🎉 (key 6): now Alice may send.
+keys carol Escape
+keys carol 6
+wait_for alice "you can send"
+wait_for alice "👍 1  🎉 1"
+keys alice Enter
+wait_for bob "second message"
+wait_for carol "second message"
+
+# A server restart: clients show it, reconnect, and catch up.
+kill "$server_pid"
+wait "$server_pid" 2>/dev/null || true
+server_pid=""
+wait_for alice "reconnecting"
+start_server
+keys carol i
+type_line carol "after the restart"
+wait_for alice "after the restart"
+wait_for bob "after the restart"
+for u in "${users[@]}"; do wait_for "$u" "● connected"; done
+# Nothing was lost or doubled.
+for u in "${users[@]}"; do
+    n=$(tm capture-pane -p -t "$u" | grep -c "second message" || true)
+    [[ $n -eq 1 ]] || { echo "$u shows \"second message\" $n times" >&2; exit 1; }
+done
+
+# Ctrl+C quits cleanly and gives the terminal back.
+for u in "${users[@]}"; do keys "$u" C-c; done
+for u in "${users[@]}"; do wait_for "$u" "EXITED 0"; done
+echo "e2e: all good"
