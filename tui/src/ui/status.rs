@@ -11,6 +11,9 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
+/// Failed attempts after which "reconnecting" becomes "offline".
+const OFFLINE_AFTER: u32 = 5;
+
 pub fn connection_text(connection: &Connection) -> String {
     match connection {
         Connection::Offline => "○ offline".to_owned(),
@@ -19,6 +22,11 @@ pub fn connection_text(connection: &Connection) -> String {
         Connection::Reconnecting { seconds_left, .. } if *seconds_left == 0 => {
             "↻ reconnecting…".to_owned()
         }
+        // After several failures in a row the server is not coming right back.
+        Connection::Reconnecting {
+            attempt,
+            seconds_left,
+        } if *attempt >= OFFLINE_AFTER => format!("○ offline · retry in {seconds_left}s"),
         Connection::Reconnecting { seconds_left, .. } => {
             format!("↻ reconnecting in {seconds_left}s")
         }

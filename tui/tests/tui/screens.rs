@@ -240,3 +240,22 @@ fn no_color_uses_no_colours() {
         assert_eq!(cell.bg, ratatui::style::Color::Reset, "{cell:?}");
     }
 }
+
+#[test]
+fn every_size_renders_without_panicking() {
+    let mut states = vec![new_state(), conversation()];
+    let mut pane = conversation();
+    key(&mut pane, KeyCode::Esc);
+    key(&mut pane, KeyCode::Char('k'));
+    states.push(pane);
+    let mut help = conversation();
+    key(&mut help, KeyCode::F(1));
+    states.push(help);
+    for state in &mut states {
+        for width in 0..=130 {
+            for height in [0, 1, 2, 5, 11, 12, 13, 24, 41] {
+                screen(state, width, height);
+            }
+        }
+    }
+}

@@ -188,7 +188,7 @@ pub fn screen(state: &mut State, width: u16, height: u16) -> String {
 }
 
 pub fn buffer_text(buffer: &Buffer) -> String {
-    let width = usize::from(buffer.area.width);
+    let width = usize::from(buffer.area.width).max(1);
     let mut out = String::new();
     for row in buffer.content.chunks(width) {
         let mut skip = 0;
