@@ -90,13 +90,15 @@ pub async fn sign_in(state: &AppState, raw_name: &str, raw_password: &str) -> Re
     let user = match found {
         Some(user) if verified => user,
         _ => {
-            sign_in_failure::ActiveModel {
+            let txn = state.db.begin_write().await?;
+            let recorded = sign_in_failure::ActiveModel {
                 name_key: Set(key),
                 at: Set(now_ms()),
                 ..Default::default()
             }
-            .insert(state.db.conn())
-            .await?;
+            .insert(&*txn)
+            .await;
+            txn.finish(recorded.map_err(Error::from)).await?;
             return Err(Error::unauthenticated(BAD_CREDENTIALS));
         }
     };

@@ -1,5 +1,5 @@
 //! The crash test: the real `chat-server` binary on a file database, killed with SIGKILL
-//! while a poster is posting and a subscriber is reading, then restarted. Every committed
+//! while posters are posting and a subscriber is reading, then restarted. Every committed
 //! message must reach the subscriber (before or after the crash), none twice once events
 //! are deduplicated by id.
 
@@ -158,7 +158,10 @@ async fn read_events(
                 }
             }
             Ok(_) => return,
-            Err(_) => panic!("no event for 15 s"),
+            Err(_) => panic!(
+                "no event for 15 s; {} distinct events seen so far",
+                seen.len()
+            ),
         }
     }
 }
@@ -172,19 +175,20 @@ async fn every_committed_event_survives_a_kill_9() {
     let channel = Channel::from_shared(server.url())
         .expect("uri")
         .connect_lazy();
-    let poster_token = account(channel.clone(), "poster").await;
     let watcher_token = account(channel.clone(), "watcher").await;
 
-    // The poster posts as fast as it can and remembers every Send that succeeded.
-    let poster = {
+    // Four posters post as fast as they can, so that several Sends are in flight when
+    // the server dies; each remembers the Sends that were confirmed.
+    let mut posters = Vec::new();
+    for p in 0..4 {
         let channel = channel.clone();
-        let token = poster_token.clone();
-        tokio::spawn(async move {
+        let token = account(channel.clone(), &format!("poster{p}")).await;
+        posters.push(tokio::spawn(async move {
             let mut chat = ChatServiceClient::new(channel);
             let mut confirmed = Vec::new();
             for i in 0..10_000 {
                 let req = pb::SendRequest {
-                    content: format!("post {i}"),
+                    content: format!("post {p}/{i}"),
                     client_request_id: String::new(),
                 };
                 match chat.send(authed(req, &token)).await {
@@ -198,18 +202,21 @@ async fn every_committed_event_survives_a_kill_9() {
                 }
             }
             confirmed
-        })
-    };
+        }));
+    }
 
-    // The watcher reads until it has seen 40 posts, then the server is killed mid-flight.
+    // The watcher reads until it has seen 60 posts, then the server is killed mid-flight.
     let mut seen = BTreeMap::new();
     let mut chat = ChatServiceClient::new(channel.clone());
-    read_events(&mut chat, &watcher_token, &mut seen, |s| s.len() >= 40).await;
+    read_events(&mut chat, &watcher_token, &mut seen, |s| s.len() >= 60).await;
     server.kill9().await;
-    let confirmed = poster.await.expect("poster task");
+    let mut confirmed = Vec::new();
+    for poster in posters {
+        confirmed.extend(poster.await.expect("poster task"));
+    }
     assert!(
-        confirmed.len() >= 40,
-        "the poster got {} posts in",
+        confirmed.len() >= 60,
+        "the posters got {} posts in",
         confirmed.len()
     );
 
@@ -246,6 +253,12 @@ async fn every_committed_event_survives_a_kill_9() {
         }
         all
     };
+    eprintln!(
+        "confirmed {} committed {} seen {}",
+        confirmed.len(),
+        committed.len(),
+        seen.len()
+    );
     for id in &confirmed {
         assert!(
             committed.contains(id),

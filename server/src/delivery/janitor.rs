@@ -85,15 +85,14 @@ pub async fn sweep(state: &AppState) -> Result<Sweep> {
     // Retention: events older than the window leave every queue, then the table.
     let horizon = now - i64::try_from(settings.delivery.retention_secs * 1000).unwrap_or(i64::MAX);
     let old_events = event::Entity::find().filter(event::Column::CreatedAt.lt(horizon));
-    if let Some(last_old) = old_events
-        .clone()
+    let last_old = old_events
         .select_only()
         .expr(Func::max(Expr::col(event::Column::Id)))
         .into_tuple::<Option<i64>>()
         .one(db)
         .await?
-        .flatten()
-    {
+        .flatten();
+    if let Some(last_old) = last_old {
         #[derive(FromQueryResult)]
         struct Behind {
             session_id: String,
@@ -112,26 +111,35 @@ pub async fn sweep(state: &AppState) -> Result<Sweep> {
             out.trimmed_rows += trim(state, &b.session_id, b.last).await?;
             out.trimmed_sessions += 1;
         }
-        out.events = event::Entity::delete_many()
-            .filter(event::Column::Id.lte(last_old))
-            .exec(db)
-            .await?
-            .rows_affected;
     }
 
-    let window =
+    let failure_window =
         i64::try_from(settings.auth.sign_in_failure_window_secs * 1000).unwrap_or(i64::MAX);
-    sign_in_failure::Entity::delete_many()
-        .filter(sign_in_failure::Column::At.lt(now - window))
-        .exec(db)
-        .await?;
     // A rotated token is kept to detect its reuse; past a session's lifetime that no
     // longer matters.
     let lifetime = i64::try_from(settings.auth.refresh_token_ttl_secs * 1000).unwrap_or(i64::MAX);
-    refresh_token::Entity::delete_many()
-        .filter(refresh_token::Column::UsedAt.lt(now - lifetime))
-        .exec(db)
-        .await?;
+    let txn = state.db.begin_write().await?;
+    let purged = async {
+        let mut events = 0;
+        if let Some(last_old) = last_old {
+            events = event::Entity::delete_many()
+                .filter(event::Column::Id.lte(last_old))
+                .exec(&*txn)
+                .await?
+                .rows_affected;
+        }
+        sign_in_failure::Entity::delete_many()
+            .filter(sign_in_failure::Column::At.lt(now - failure_window))
+            .exec(&*txn)
+            .await?;
+        refresh_token::Entity::delete_many()
+            .filter(refresh_token::Column::UsedAt.lt(now - lifetime))
+            .exec(&*txn)
+            .await?;
+        Ok(events)
+    }
+    .await;
+    out.events = txn.finish(purged).await?;
     Ok(out)
 }
 

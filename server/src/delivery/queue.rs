@@ -1,6 +1,7 @@
 //! Reading and acknowledging a session's queue.
 
 use crate::{
+    db::Db,
     entity::{event, event_queue, session},
     error::Result,
 };
@@ -32,20 +33,25 @@ pub async fn fetch<C: ConnectionTrait>(
 
 /// Cumulative: removes everything up to and including `up_to`, and clears the resync
 /// mark once the client has acknowledged the ResyncRequired notice.
-pub async fn ack<C: ConnectionTrait>(db: &C, session_id: &str, up_to: i64) -> Result<()> {
-    event_queue::Entity::delete_many()
-        .filter(event_queue::Column::SessionId.eq(session_id))
-        .filter(event_queue::Column::EventId.lte(up_to))
-        .exec(db)
-        .await?;
-    session::Entity::update_many()
-        .col_expr(
-            session::Column::TrimmedUpTo,
-            Expr::value(Option::<i64>::None),
-        )
-        .filter(session::Column::Id.eq(session_id))
-        .filter(session::Column::TrimmedUpTo.lte(up_to))
-        .exec(db)
-        .await?;
-    Ok(())
+pub async fn ack(db: &Db, session_id: &str, up_to: i64) -> Result<()> {
+    let txn = db.begin_write().await?;
+    let acked = async {
+        event_queue::Entity::delete_many()
+            .filter(event_queue::Column::SessionId.eq(session_id))
+            .filter(event_queue::Column::EventId.lte(up_to))
+            .exec(&*txn)
+            .await?;
+        session::Entity::update_many()
+            .col_expr(
+                session::Column::TrimmedUpTo,
+                Expr::value(Option::<i64>::None),
+            )
+            .filter(session::Column::Id.eq(session_id))
+            .filter(session::Column::TrimmedUpTo.lte(up_to))
+            .exec(&*txn)
+            .await?;
+        Ok(())
+    }
+    .await;
+    txn.finish(acked).await
 }
