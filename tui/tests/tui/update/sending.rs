@@ -1,0 +1,214 @@
+//! Sending (the gate, retries), the draft editor, and keys that work anywhere.
+
+use super::*;
+
+#[test]
+fn enter_sends_the_draft_with_a_request_id() {
+    let mut state = with_messages(three());
+    type_text(&mut state, "hello");
+    let effects = key(&mut state, KeyCode::Enter);
+    let pending = state
+        .sending
+        .clone()
+        .unwrap_or_else(|| panic!("not sending"));
+    assert_eq!(
+        commands(&effects),
+        vec![Command::Send {
+            content: "hello".to_owned(),
+            client_request_id: pending.client_request_id.clone()
+        }]
+    );
+    assert!(uuid::Uuid::parse_str(&pending.client_request_id).is_ok());
+    assert!(state.draft.editor.is_empty());
+    let effects = net(
+        &mut state,
+        NetEvent::Sent {
+            client_request_id: pending.client_request_id,
+            result: Ok(msg("m4", ME, "hello", 4)),
+        },
+    );
+    assert!(commands(&effects).contains(&Command::RefreshSendStatus));
+    assert!(state.sending.is_none());
+    assert_eq!(state.draft.history, vec!["hello"]);
+    assert_eq!(selected_id(&state), "m4");
+}
+
+#[test]
+fn a_send_refused_by_the_gate_keeps_the_draft_and_says_why() {
+    let mut state = with_messages(three());
+    type_text(&mut state, "again");
+    key(&mut state, KeyCode::Enter);
+    let id = state
+        .sending
+        .as_ref()
+        .map(|p| p.client_request_id.clone())
+        .unwrap_or_default();
+    // Typed while the send was on its way: also kept.
+    type_text(&mut state, "!");
+    let effects = net(
+        &mut state,
+        NetEvent::Sent {
+            client_request_id: id,
+            result: Err(RpcError::new(
+                Code::FailedPrecondition,
+                "your previous message needs 1 more reaction from another user",
+            )),
+        },
+    );
+    assert_eq!(state.draft.editor.text(), "again!");
+    assert!(commands(&effects).contains(&Command::RefreshSendStatus));
+    let notice = state.notice.clone().unwrap_or_else(|| panic!("no notice"));
+    assert_eq!(notice.kind, NoticeKind::SendBlocked);
+    assert!(notice.text.contains("needs 1 more reaction"));
+    assert!(screen(&mut state, 80, 24).contains("needs 1 more reaction"));
+    net(&mut state, send_status(false, 1));
+    // One reaction later, the refusal is updated rather than left quoting the old count.
+    net(&mut state, send_status(false, 2));
+    net(&mut state, send_status(false, 1));
+    assert!(
+        state
+            .notice
+            .as_ref()
+            .is_some_and(|n| n.text.contains("needs 1 more reaction from others"))
+    );
+    // Once others react, the status says so and the notice clears.
+    net(&mut state, send_status(true, 0));
+    assert!(
+        state
+            .notice
+            .as_ref()
+            .is_some_and(|n| n.text.contains("you can send"))
+    );
+}
+
+#[test]
+fn a_send_lost_in_transit_is_retried_with_the_same_request_id() {
+    let mut state = with_messages(three());
+    type_text(&mut state, "maybe sent");
+    key(&mut state, KeyCode::Enter);
+    let id = state
+        .sending
+        .as_ref()
+        .map(|p| p.client_request_id.clone())
+        .unwrap_or_default();
+    net(
+        &mut state,
+        NetEvent::Sent {
+            client_request_id: id.clone(),
+            result: Err(RpcError::new(Code::Unavailable, "connection reset")),
+        },
+    );
+    assert_eq!(state.draft.editor.text(), "maybe sent");
+    let effects = key(&mut state, KeyCode::Enter);
+    assert_eq!(
+        commands(&effects),
+        vec![Command::Send {
+            content: "maybe sent".to_owned(),
+            client_request_id: id
+        }]
+    );
+}
+
+#[test]
+fn only_one_send_is_in_flight() {
+    let mut state = with_messages(three());
+    type_text(&mut state, "one");
+    key(&mut state, KeyCode::Enter);
+    type_text(&mut state, "two");
+    assert!(commands(&key(&mut state, KeyCode::Enter)).is_empty());
+    assert_eq!(state.draft.editor.text(), "two");
+}
+
+#[test]
+fn blank_drafts_are_not_sent() {
+    let mut state = with_messages(three());
+    type_text(&mut state, "   ");
+    assert!(key(&mut state, KeyCode::Enter).is_empty());
+}
+
+#[test]
+fn readline_keys_edit_the_draft() {
+    let mut state = with_messages(three());
+    type_text(&mut state, "hello big world");
+    ctrl(&mut state, 'w');
+    assert_eq!(state.draft.editor.text(), "hello big ");
+    ctrl(&mut state, 'a');
+    type_text(&mut state, ">");
+    assert_eq!(state.draft.editor.text(), ">hello big ");
+    ctrl(&mut state, 'e');
+    type_text(&mut state, "end");
+    key(&mut state, KeyCode::Left);
+    key(&mut state, KeyCode::Left);
+    key(&mut state, KeyCode::Backspace);
+    assert_eq!(state.draft.editor.text(), ">hello big nd");
+    key(&mut state, KeyCode::Home);
+    key(&mut state, KeyCode::Right);
+    key(&mut state, KeyCode::Delete);
+    assert_eq!(state.draft.editor.text(), ">ello big nd");
+    key(&mut state, KeyCode::End);
+    ctrl(&mut state, 'u');
+    assert!(state.draft.editor.is_empty());
+    ctrl(&mut state, 'y');
+    assert_eq!(state.draft.editor.text(), ">ello big nd");
+}
+
+#[test]
+fn alt_enter_inserts_a_newline_instead_of_sending() {
+    let mut state = with_messages(three());
+    type_text(&mut state, "line one");
+    let effects = alt(&mut state, KeyCode::Enter);
+    assert!(effects.is_empty());
+    type_text(&mut state, "line two");
+    assert_eq!(state.draft.editor.text(), "line one\nline two");
+}
+
+#[test]
+fn up_and_down_recall_sent_drafts_without_losing_the_current_one() {
+    let mut state = with_messages(three());
+    state.draft.history = vec!["first".to_owned(), "second".to_owned()];
+    type_text(&mut state, "unsent");
+    key(&mut state, KeyCode::Up);
+    assert_eq!(state.draft.editor.text(), "second");
+    key(&mut state, KeyCode::Up);
+    key(&mut state, KeyCode::Up);
+    assert_eq!(state.draft.editor.text(), "first");
+    key(&mut state, KeyCode::Down);
+    assert_eq!(state.draft.editor.text(), "second");
+    key(&mut state, KeyCode::Down);
+    assert_eq!(state.draft.editor.text(), "unsent");
+}
+
+#[test]
+fn pasted_text_keeps_its_lines_and_loses_control_characters() {
+    let mut state = with_messages(three());
+    update(&mut state, Event::Paste("a\r\nb\x1b[31m".to_owned()));
+    assert_eq!(state.draft.editor.text(), "a\nb\u{FFFD}[31m");
+}
+
+#[test]
+fn help_opens_with_f1_or_question_mark_and_any_key_closes_it() {
+    let mut state = with_messages(three());
+    // In the input, ? is just a character.
+    type_text(&mut state, "?");
+    assert_eq!(state.draft.editor.text(), "?");
+    assert!(state.help.is_none());
+    key(&mut state, KeyCode::F(1));
+    assert!(state.help.is_some());
+    key(&mut state, KeyCode::Char('x'));
+    assert!(state.help.is_none());
+    assert_eq!(
+        state.draft.editor.text(),
+        "?",
+        "the closing key is not typed"
+    );
+    key(&mut state, KeyCode::Esc);
+    key(&mut state, KeyCode::Char('?'));
+    assert!(state.help.is_some());
+}
+
+#[test]
+fn ctrl_c_quits_and_ctrl_l_redraws() {
+    let mut state = with_messages(three());
+    assert_eq!(ctrl(&mut state, 'l'), vec![Effect::ClearScreen]);
+    assert_eq!(ctrl(&mut state, 'c'), vec![Effect::Quit]);
+}
