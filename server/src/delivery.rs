@@ -2,11 +2,13 @@
 //! open streams, the Subscribe stream itself, acknowledgements, and the janitor that
 //! keeps every queue bounded.
 
+pub mod acks;
 pub mod janitor;
 pub mod notifier;
 pub mod queue;
 pub mod registry;
 pub mod subscription;
 
+pub use acks::AckBuffer;
 pub use notifier::Notifier;
 pub use registry::StreamRegistry;

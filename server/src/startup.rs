@@ -79,6 +79,10 @@ impl Application {
         let incoming = TcpIncoming::from(listener).with_nodelay(Some(true));
 
         let janitor = tokio::spawn(janitor::run(state.clone()));
+        let acks = {
+            let state = state.clone();
+            tokio::spawn(async move { state.acks.run(&state.db, &state.shutdown).await })
+        };
         let grace = Duration::from_secs(state.settings.server.shutdown_grace_secs);
         let drain = {
             let state = state.clone();
@@ -118,6 +122,8 @@ impl Application {
         };
         state.shutdown.cancel();
         janitor.abort();
+        // The last acks are written before the process exits.
+        let _ = acks.await;
         result
     }
 }

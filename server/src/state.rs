@@ -3,7 +3,7 @@
 use crate::{
     auth::JwtKeys,
     db::Db,
-    delivery::{Notifier, StreamRegistry},
+    delivery::{AckBuffer, Notifier, StreamRegistry},
     domain::{ContentLimits, EmojiSet},
     settings::Settings,
 };
@@ -18,6 +18,7 @@ pub struct AppState {
     pub content_limits: ContentLimits,
     pub notifier: Notifier,
     pub streams: StreamRegistry,
+    pub acks: AckBuffer,
     /// Cancelled when the server starts shutting down; every stream listens for it.
     pub shutdown: CancellationToken,
 }
@@ -41,6 +42,7 @@ impl AppState {
             content_limits,
             notifier: Notifier::default(),
             streams: StreamRegistry::default(),
+            acks: AckBuffer::default(),
             shutdown,
         }
     }

@@ -169,8 +169,9 @@ async fn trim(state: &AppState, session_id: &str, cut: i64) -> Result<u64> {
     Ok(removed)
 }
 
-/// Rows in a session's queue (tests and diagnostics).
+/// Rows in a session's queue once buffered acks are written (tests and diagnostics).
 pub async fn queue_len(state: &AppState, session_id: &str) -> Result<u64> {
+    state.acks.flush(&state.db).await?;
     Ok(event_queue::Entity::find()
         .filter(event_queue::Column::SessionId.eq(session_id))
         .count(state.db.conn())

@@ -31,25 +31,28 @@ pub async fn fetch<C: ConnectionTrait>(
         .await?)
 }
 
-/// Cumulative: removes everything up to and including `up_to`, and clears the resync
-/// mark once the client has acknowledged the ResyncRequired notice.
-pub async fn ack(db: &Db, session_id: &str, up_to: i64) -> Result<()> {
+/// Cumulative acknowledgements for several sessions in one transaction: each removes
+/// everything up to and including its mark, and clears the session's resync mark once
+/// the client has acknowledged the ResyncRequired notice.
+pub async fn ack_many(db: &Db, marks: &[(String, i64)]) -> Result<()> {
     let txn = db.begin_write().await?;
     let acked = async {
-        event_queue::Entity::delete_many()
-            .filter(event_queue::Column::SessionId.eq(session_id))
-            .filter(event_queue::Column::EventId.lte(up_to))
-            .exec(&*txn)
-            .await?;
-        session::Entity::update_many()
-            .col_expr(
-                session::Column::TrimmedUpTo,
-                Expr::value(Option::<i64>::None),
-            )
-            .filter(session::Column::Id.eq(session_id))
-            .filter(session::Column::TrimmedUpTo.lte(up_to))
-            .exec(&*txn)
-            .await?;
+        for (session_id, up_to) in marks {
+            event_queue::Entity::delete_many()
+                .filter(event_queue::Column::SessionId.eq(session_id))
+                .filter(event_queue::Column::EventId.lte(*up_to))
+                .exec(&*txn)
+                .await?;
+            session::Entity::update_many()
+                .col_expr(
+                    session::Column::TrimmedUpTo,
+                    Expr::value(Option::<i64>::None),
+                )
+                .filter(session::Column::Id.eq(session_id))
+                .filter(session::Column::TrimmedUpTo.lte(*up_to))
+                .exec(&*txn)
+                .await?;
+        }
         Ok(())
     }
     .await;

@@ -64,6 +64,12 @@ async fn pump(
     let mut wake = state.notifier.subscribe();
     let mut cursor = 0i64;
 
+    // An ack still buffered must land first, or its events would be sent again.
+    state
+        .acks
+        .flush_session(&state.db, &who.session_id)
+        .await
+        .map_err(Status::from)?;
     let Some(session) = find_session(state, who).await? else {
         return Err(session_ended());
     };

@@ -3,7 +3,7 @@ use crate::{
     accounts,
     auth::{Claims, Principal},
     chat::{messages, reactions},
-    delivery::{queue, subscription},
+    delivery::subscription,
     error::{Error, Result},
     state::AppState,
 };
@@ -145,7 +145,7 @@ impl ChatService for ChatApi {
             let who = self.who(&request).await?;
             let up_to = i64::try_from(request.get_ref().up_to_event_id)
                 .map_err(|_| Error::invalid("up_to_event_id is out of range"))?;
-            queue::ack(&self.state.db, &who.session_id, up_to).await?;
+            self.state.acks.record(&who.session_id, up_to);
             Ok(Response::new(pb::AckResponse {}))
         })
         .await
