@@ -298,3 +298,50 @@ pub fn session_of(user: &User) -> String {
         .claims
         .sid
 }
+
+#[tokio::test]
+async fn fan_out_racing_sign_ins_and_sign_outs_loses_nothing_and_leaves_nothing() {
+    let app = spawn_app_with(|s| s.chat.required_reactions = 0).await;
+    let poster = app.user("poster").await;
+    let watcher = app.user("watcher").await;
+    for i in 0..4 {
+        app.sign_up(&format!("churner{i}")).await;
+    }
+    let posting = async {
+        for i in 0..30 {
+            poster
+                .send(&format!("post {i}"))
+                .await
+                .expect("every send succeeds");
+        }
+    };
+    let churning = futures::future::join_all((0..4).map(|i| {
+        let app = &app;
+        async move {
+            let mut ended = Vec::new();
+            for _ in 0..4 {
+                let u = app.sign_in(&format!("churner{i}")).await;
+                u.sign_out().await.expect("sign out");
+                ended.push(session_of(&u));
+            }
+            ended
+        }
+    }));
+    let ((), ended) = tokio::join!(posting, churning);
+    for sid in ended.into_iter().flatten() {
+        assert_eq!(
+            janitor::queue_len(&app.state, &sid).await.expect("len"),
+            0,
+            "an ended session kept queue rows"
+        );
+    }
+    assert_eq!(
+        janitor::queue_len(&app.state, &session_of(&watcher))
+            .await
+            .expect("len"),
+        30
+    );
+    let mut events = watcher.subscribe().await;
+    let got = events.next_events(30).await;
+    assert!(got.windows(2).all(|w| w[0].event_id < w[1].event_id));
+}
