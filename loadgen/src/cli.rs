@@ -1,0 +1,127 @@
+//! Command-line options. Every knob has a default that gives the standard scenario:
+//! 100 subscribers, 4 posters, 4 reactors, 10 seconds, the send gate at the server's value.
+
+use clap::Parser;
+use std::{path::PathBuf, time::Duration};
+
+#[derive(Debug, Clone, Parser)]
+#[command(
+    name = "chat-loadgen",
+    version,
+    about = "Drives a chat-server over gRPC as real clients do and measures delivery",
+    long_about = "Drives a chat-server over gRPC as real clients do: S subscribers with live \
+                  Subscribe streams that ack in batches, P posters posting with the send gate \
+                  in force, and a pool of reactors that react to every message so the posters \
+                  may post again. Prints a table and one JSON line; exits 1 if any event was \
+                  lost, duplicated or out of order."
+)]
+pub struct Args {
+    /// The server to drive (ignored with --spawn).
+    #[arg(long, default_value = "http://127.0.0.1:9000")]
+    pub server: String,
+
+    /// Start a fresh chat-server: `sqlite`, or a PostgreSQL admin URL under which a fresh
+    /// database chat_bench_<uuid> is created (and dropped afterwards).
+    #[arg(long, value_name = "sqlite|POSTGRES_URL")]
+    pub spawn: Option<String>,
+
+    /// The chat-server binary for --spawn [default: next to this executable].
+    #[arg(long, value_name = "PATH")]
+    pub server_bin: Option<PathBuf>,
+
+    /// Extra environment for the spawned server, e.g. CHAT__LOG__LEVEL=warn (repeatable).
+    #[arg(long = "server-env", value_name = "KEY=VALUE", value_parser = parse_env)]
+    pub server_env: Vec<(String, String)>,
+
+    /// With --spawn: sets chat.required_reactions (default: the server's default, 2).
+    #[arg(long, value_name = "N")]
+    pub required_reactions: Option<u32>,
+
+    /// Subscriber sessions, each its own user with a live Subscribe stream.
+    #[arg(short = 's', long, default_value_t = 100)]
+    pub subscribers: usize,
+
+    /// Posting users; each posts, waits for its reactions, and posts again.
+    #[arg(short = 'p', long, default_value_t = 4)]
+    pub posters: usize,
+
+    /// Reactor users; each message gets reactions from `required_reactions` of them.
+    #[arg(short = 'r', long, default_value_t = 4)]
+    pub reactors: usize,
+
+    /// How long the posters post, in seconds (ignored with --messages).
+    #[arg(short = 'd', long, default_value_t = 10.0)]
+    pub duration: f64,
+
+    /// Post exactly this many messages in total instead of posting for --duration.
+    #[arg(short = 'm', long)]
+    pub messages: Option<u64>,
+
+    /// Cap the total post rate (messages per second); 0 = as fast as the gate allows.
+    #[arg(long, default_value_t = 0.0)]
+    pub rate: f64,
+
+    /// HTTP/2 connections the subscriber streams are spread over [default: one per 100
+    /// streams, 1..=64].
+    #[arg(long)]
+    pub connections: Option<usize>,
+
+    /// Ack after this many events...
+    #[arg(long, default_value_t = 50)]
+    pub ack_batch: u64,
+
+    /// ...or this long after the first unacked event (like chat-tui).
+    #[arg(long, default_value_t = 250)]
+    pub ack_debounce_ms: u64,
+
+    /// Sign-ups and sign-ins in flight at once (each is an Argon2 hash on the server).
+    #[arg(long, default_value_t = 8)]
+    pub signup_parallelism: usize,
+
+    /// Subscriber sessions per subscriber user (more than one saves sign-ups for --idle).
+    #[arg(long, default_value_t = 1)]
+    pub sessions_per_user: usize,
+
+    /// Idle mode: open the streams, wait --settle, report the server's memory, then post
+    /// a single message and measure its fan-out.
+    #[arg(long)]
+    pub idle: bool,
+
+    /// Seconds to wait after the streams are open before measuring memory and starting.
+    #[arg(long, default_value_t = 1.0)]
+    pub settle: f64,
+
+    /// Seconds to wait for the streams to receive everything after the posters stop.
+    #[arg(long, default_value_t = 30.0)]
+    pub drain_timeout: f64,
+
+    /// A name for the scenario, echoed in the JSON line.
+    #[arg(long, default_value = "")]
+    pub label: String,
+}
+
+impl Args {
+    pub fn connections(&self) -> usize {
+        self.connections
+            .unwrap_or_else(|| self.subscribers.div_ceil(100))
+            .clamp(1, 64)
+    }
+
+    pub fn settle(&self) -> Duration {
+        Duration::from_secs_f64(self.settle.max(0.0))
+    }
+
+    pub fn drain_timeout(&self) -> Duration {
+        Duration::from_secs_f64(self.drain_timeout.max(0.0))
+    }
+
+    pub fn ack_debounce(&self) -> Duration {
+        Duration::from_millis(self.ack_debounce_ms)
+    }
+}
+
+fn parse_env(s: &str) -> Result<(String, String), String> {
+    s.split_once('=')
+        .map(|(k, v)| (k.to_owned(), v.to_owned()))
+        .ok_or_else(|| format!("expected KEY=VALUE, got {s:?}"))
+}

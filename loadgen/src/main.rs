@@ -1,0 +1,370 @@
+//! `chat-loadgen`: drives a real `chat-server` over gRPC exactly as clients do, and
+//! measures delivery latency, fan-out, throughput and correctness (see `--help`).
+//!
+//! A run: (optionally spawn a fresh server) → sign every user up and in → open every
+//! subscriber stream → settle, note the server's memory → post (with the gate, reactors
+//! opening it) until the deadline or the message budget → let the streams drain → count.
+//! Exit code 0 = nothing lost, duplicated or out of order; 1 = some were; 2 = the run failed.
+//!
+//! Module map: `cli` (options), `spawn` (the server process, /proc stats), `client`
+//! (accounts), `ledger` (what was posted, matched to what arrived), `subscriber`,
+//! `poster`, `stats` (HDR histograms), `report` (table and JSON line).
+
+mod cli;
+mod client;
+mod ledger;
+mod poster;
+mod report;
+mod spawn;
+mod stats;
+mod subscriber;
+
+use anyhow::{Context, Result, bail};
+use clap::Parser;
+use cli::Args;
+use futures::{StreamExt, TryStreamExt, stream};
+use ledger::{Ledger, MAX_REACTIONS};
+use report::Outcome;
+use spawn::{ProcStats, SpawnOptions, SpawnedServer};
+use stats::{Histos, Summary};
+use std::{
+    process::ExitCode,
+    sync::{Arc, atomic::AtomicU64},
+    time::{Duration, Instant},
+};
+use subscriber::{AckPolicy, Subscriber};
+use tokio_util::sync::CancellationToken;
+
+fn main() -> ExitCode {
+    let args = Args::parse();
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("chat-loadgen: cannot start the runtime: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    match runtime.block_on(run(args)) {
+        Ok(outcome) => {
+            print!("{}", outcome.table());
+            println!("{}", outcome.json());
+            if outcome.correct() {
+                ExitCode::SUCCESS
+            } else {
+                eprintln!("chat-loadgen: FAILED: events were lost, duplicated or out of order");
+                ExitCode::from(1)
+            }
+        }
+        Err(e) => {
+            eprintln!("chat-loadgen: {e:#}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+async fn run(args: Args) -> Result<Outcome> {
+    let server = match &args.spawn {
+        Some(target) => {
+            progress(format_args!("starting chat-server ({target})"));
+            Some(
+                SpawnedServer::start(SpawnOptions {
+                    target,
+                    server_bin: args.server_bin.clone(),
+                    extra_env: &args.server_env,
+                    required_reactions: args.required_reactions,
+                })
+                .await?,
+            )
+        }
+        None => None,
+    };
+    let url = server
+        .as_ref()
+        .map_or(args.server.clone(), |s| s.url.clone());
+    let result = drive(&args, &url, server.as_ref()).await;
+    if let Some(server) = server {
+        server.stop().await;
+    }
+    result
+}
+
+fn progress(what: std::fmt::Arguments<'_>) {
+    eprintln!("chat-loadgen: {what}");
+}
+
+async fn drive(args: &Args, url: &str, server: Option<&SpawnedServer>) -> Result<Outcome> {
+    let server_stats = || server.and_then(SpawnedServer::stats);
+    let subscribers = args.subscribers;
+    let (posters, messages) = if args.idle {
+        (1, Some(1))
+    } else {
+        (args.posters, args.messages)
+    };
+    if posters == 0 {
+        bail!("--posters must be at least 1");
+    }
+    let tag = uuid::Uuid::new_v4().simple().to_string()[..6].to_owned();
+    let ledger = Arc::new(Ledger::new(tag));
+
+    // Connections: one for the posters, reactors and sign-ups; C for the streams.
+    let control = client::connect(url).await?;
+    let connections = args.connections();
+    let mut stream_channels = Vec::with_capacity(connections);
+    for _ in 0..connections {
+        stream_channels.push(client::connect(url).await?);
+    }
+
+    // Accounts: subscribers, posters, reactors, every session signed in before the load.
+    let per_user = args.sessions_per_user.max(1);
+    let mut wanted = Vec::new();
+    for u in 0..subscribers.div_ceil(per_user) {
+        let sessions = (u * per_user..((u + 1) * per_user).min(subscribers))
+            .map(|i| stream_channels[i % connections].clone())
+            .collect();
+        wanted.push(client::Wanted {
+            name: ledger.user_name('s', u),
+            sessions,
+        });
+    }
+    let subscriber_users = wanted.len();
+    for p in 0..posters {
+        wanted.push(client::Wanted {
+            name: ledger.user_name('p', p),
+            sessions: vec![control.clone()],
+        });
+    }
+    for r in 0..args.reactors {
+        wanted.push(client::Wanted {
+            name: ledger.user_name('r', r),
+            sessions: vec![control.clone()],
+        });
+    }
+    progress(format_args!(
+        "signing up {} users and signing in {} sessions ({} at a time)",
+        wanted.len(),
+        subscribers + posters + args.reactors,
+        args.signup_parallelism
+    ));
+    let setup_started = Instant::now();
+    let mut accounts = client::create(control.clone(), wanted, args.signup_parallelism).await?;
+    let setup_secs = setup_started.elapsed().as_secs_f64();
+    let reactor_sessions: Vec<_> = accounts
+        .split_off(subscriber_users + posters)
+        .into_iter()
+        .flatten()
+        .collect();
+    let poster_sessions: Vec<_> = accounts
+        .split_off(subscriber_users)
+        .into_iter()
+        .flatten()
+        .collect();
+    let subscriber_sessions: Vec<_> = accounts.into_iter().flatten().collect();
+
+    let status = poster_sessions[0]
+        .chat
+        .clone()
+        .get_send_status(poster_sessions[0].req(chat_protocol::chat::v1::GetSendStatusRequest {}))
+        .await
+        .context("GetSendStatus")?
+        .into_inner();
+    let required = status.required_reactions as usize;
+    if required > MAX_REACTIONS {
+        bail!(
+            "the server asks for {required} reactions; the load generator follows at most {MAX_REACTIONS}"
+        );
+    }
+    if required > reactor_sessions.len() && !args.idle {
+        bail!(
+            "the gate needs {required} reactions per message: pass --reactors {required} or more"
+        );
+    }
+
+    // Streams: all open before the load starts.
+    let server_before_streams = server_stats();
+    progress(format_args!(
+        "opening {subscribers} Subscribe streams over {connections} connection(s)"
+    ));
+    let open_started = Instant::now();
+    let streams: Vec<_> = stream::iter(subscriber_sessions.iter().map(subscriber::open))
+        .buffered(64)
+        .try_collect()
+        .await?;
+    let open_secs = open_started.elapsed().as_secs_f64();
+    tokio::time::sleep(if args.idle {
+        args.settle().max(Duration::from_secs(1))
+    } else {
+        args.settle()
+    })
+    .await;
+    let server_streams_open = server_stats();
+
+    let latencies = Arc::new(Histos::new(16));
+    let stop = CancellationToken::new();
+    let acks = AckPolicy {
+        batch: args.ack_batch.max(1),
+        debounce: args.ack_debounce(),
+    };
+    let readers: Vec<_> = subscriber_sessions
+        .into_iter()
+        .zip(streams)
+        .enumerate()
+        .map(|(i, (session, stream))| {
+            let sub = Subscriber {
+                session,
+                ledger: ledger.clone(),
+                latencies: latencies.clone(),
+                shard: i % latencies.shards(),
+                acks,
+                stop: stop.clone(),
+            };
+            tokio::spawn(sub.run(stream))
+        })
+        .collect();
+
+    // The load.
+    let send_latency = Arc::new(Histos::new(posters.min(16)));
+    let react_latency = Arc::new(Histos::new(posters.min(16)));
+    let reactors = Arc::new(reactor_sessions);
+    let plan = poster::Plan {
+        deadline: messages
+            .is_none()
+            .then(|| Instant::now() + Duration::from_secs_f64(args.duration.max(0.0))),
+        budget: messages.map(|n| Arc::new(AtomicU64::new(n))),
+        interval: (args.rate > 0.0).then(|| Duration::from_secs_f64(posters as f64 / args.rate)),
+    };
+    progress(format_args!(
+        "posting with {posters} posters for {}",
+        messages.map_or(format!("{} s", args.duration), |n| format!("{n} messages"))
+    ));
+    let cpu_at_start = server_stats().map(|s| s.cpu_secs);
+    let own_cpu_at_start = ProcStats::current().map(|s| s.cpu_secs);
+    let load_started = Instant::now();
+    let poster_tasks: Vec<_> = poster_sessions
+        .into_iter()
+        .enumerate()
+        .map(|(number, session)| {
+            tokio::spawn(
+                poster::Poster {
+                    session,
+                    number,
+                    reactors: reactors.clone(),
+                    required: if args.idle { 0 } else { required },
+                    ledger: ledger.clone(),
+                    send_latency: send_latency.clone(),
+                    react_latency: react_latency.clone(),
+                    plan: plan.clone(),
+                }
+                .run(),
+            )
+        })
+        .collect();
+    let mut poster_reports = Vec::new();
+    for task in poster_tasks {
+        poster_reports.push(task.await.context("poster task")?);
+    }
+    let load_secs = load_started.elapsed().as_secs_f64();
+
+    // Drain: every confirmed event must reach every stream.
+    let drain_started = Instant::now();
+    let expected_per_event = u32::try_from(subscribers).unwrap_or(u32::MAX);
+    let drained = loop {
+        let all_in = ledger
+            .snapshot()
+            .iter()
+            .all(|m| m.committed().all(|e| e.received() >= expected_per_event));
+        if all_in {
+            break true;
+        }
+        if drain_started.elapsed() >= args.drain_timeout() {
+            break false;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    };
+    let drain_secs = drain_started.elapsed().as_secs_f64();
+    let server_end = server_stats();
+    let own_cpu_at_end = ProcStats::current().map(|s| s.cpu_secs);
+    stop.cancel();
+    let mut stream_reports = Vec::new();
+    for reader in readers {
+        stream_reports.push(reader.await.context("subscriber task")?);
+    }
+
+    // Count.
+    let mut fanout = stats::histogram();
+    let (mut events, mut lost, mut last_delivery) = (0u64, 0u64, 0u64);
+    for m in ledger.snapshot() {
+        for e in m.committed() {
+            events += 1;
+            lost += u64::from(expected_per_event.saturating_sub(e.received()));
+            last_delivery = last_delivery.max(e.last_received());
+            if e.received() >= expected_per_event
+                && subscribers > 0
+                && let Some(started) = e.started()
+            {
+                fanout.saturating_record(e.last_received().saturating_sub(started) / 1000);
+            }
+        }
+    }
+    let deliveries: u64 = stream_reports.iter().map(|r| r.received).sum();
+    let delivery_span = ledger
+        .at(last_delivery)
+        .saturating_duration_since(load_started)
+        .as_secs_f64();
+    let sum = |f: fn(&subscriber::StreamReport) -> u64| stream_reports.iter().map(f).sum::<u64>();
+    let last_error = poster_reports
+        .iter()
+        .find_map(|r| r.last_error.clone())
+        .or_else(|| stream_reports.iter().find_map(|r| r.last_error.clone()));
+    Ok(Outcome {
+        label: args.label.clone(),
+        mode: if args.idle { "idle" } else { "load" },
+        database: server.map_or("external", |s| s.database),
+        subscribers,
+        connections,
+        posters,
+        reactors: reactors.len(),
+        required_reactions: status.required_reactions,
+        setup_secs,
+        open_secs,
+        load_secs,
+        drain_secs,
+        drained,
+        messages: poster_reports.iter().map(|r| r.sent).sum(),
+        reactions: poster_reports.iter().map(|r| r.reactions).sum(),
+        events,
+        deliveries,
+        expected_deliveries: events * subscribers as u64,
+        deliveries_per_sec: if delivery_span > 0.0 {
+            deliveries as f64 / delivery_span
+        } else {
+            0.0
+        },
+        events_per_sec: if load_secs > 0.0 {
+            events as f64 / load_secs
+        } else {
+            0.0
+        },
+        delivery: Summary::of(&latencies.merged()),
+        fanout: Summary::of(&fanout),
+        send: Summary::of(&send_latency.merged()),
+        react: Summary::of(&react_latency.merged()),
+        lost,
+        duplicated: sum(|r| r.duplicates),
+        out_of_order: sum(|r| r.out_of_order),
+        redelivered: sum(|r| r.redelivered),
+        resubscribes: sum(|r| u64::from(r.resubscribes)),
+        resync: sum(|r| r.resync),
+        foreign: sum(|r| r.foreign),
+        acks: sum(|r| r.acks),
+        errors: poster_reports.iter().map(|r| r.errors).sum(),
+        last_error,
+        server_before_streams,
+        server_streams_open,
+        server_end,
+        server_load_cpu_secs: cpu_at_start.zip(server_end).map(|(a, e)| e.cpu_secs - a),
+        loadgen_load_cpu_secs: own_cpu_at_start.zip(own_cpu_at_end).map(|(a, e)| e - a),
+    })
+}

@@ -1,0 +1,278 @@
+//! The result of a run: a table for people and one JSON line for scripts (written by hand:
+//! a flat record of numbers does not need a serialiser).
+
+use crate::{spawn::ProcStats, stats::Summary};
+use std::fmt::Write as _;
+
+#[derive(Debug, Default, Clone)]
+pub struct Outcome {
+    pub label: String,
+    pub mode: &'static str,
+    /// `sqlite`, `postgres`, or `external` (--server).
+    pub database: &'static str,
+    pub subscribers: usize,
+    pub connections: usize,
+    pub posters: usize,
+    pub reactors: usize,
+    pub required_reactions: u32,
+    pub setup_secs: f64,
+    pub open_secs: f64,
+    pub load_secs: f64,
+    pub drain_secs: f64,
+    pub drained: bool,
+    pub messages: u64,
+    pub reactions: u64,
+    pub events: u64,
+    pub deliveries: u64,
+    pub expected_deliveries: u64,
+    /// Deliveries divided by the time from the first Send to the last delivery.
+    pub deliveries_per_sec: f64,
+    pub events_per_sec: f64,
+    pub delivery: Summary,
+    pub fanout: Summary,
+    pub send: Summary,
+    pub react: Summary,
+    pub lost: u64,
+    pub duplicated: u64,
+    pub out_of_order: u64,
+    pub redelivered: u64,
+    pub resubscribes: u64,
+    pub resync: u64,
+    pub foreign: u64,
+    pub acks: u64,
+    pub errors: u64,
+    pub last_error: Option<String>,
+    /// The spawned server: before the streams opened, with them open (idle), at the end.
+    pub server_before_streams: Option<ProcStats>,
+    pub server_streams_open: Option<ProcStats>,
+    pub server_end: Option<ProcStats>,
+    /// Server CPU seconds from the first Send to the end of the drain.
+    pub server_load_cpu_secs: Option<f64>,
+    pub loadgen_load_cpu_secs: Option<f64>,
+}
+
+impl Outcome {
+    /// Nothing lost, duplicated or out of order.
+    pub fn correct(&self) -> bool {
+        self.lost == 0 && self.duplicated == 0 && self.out_of_order == 0
+    }
+
+    pub fn table(&self) -> String {
+        let mut t = String::new();
+        let _ = writeln!(
+            t,
+            "chat-loadgen {}{} on {}: {} subscribers over {} connection(s), {} posters, {} reactors, gate {}",
+            self.mode,
+            if self.label.is_empty() {
+                String::new()
+            } else {
+                format!(" [{}]", self.label)
+            },
+            self.database,
+            self.subscribers,
+            self.connections,
+            self.posters,
+            self.reactors,
+            self.required_reactions,
+        );
+        let _ = writeln!(
+            t,
+            "setup        {:.1} s sign-ups/sign-ins, {:.2} s to open the streams",
+            self.setup_secs, self.open_secs
+        );
+        let _ = writeln!(
+            t,
+            "load         {:.1} s: {} messages, {} reactions = {} events ({:.0} events/s); drain {:.2} s{}",
+            self.load_secs,
+            self.messages,
+            self.reactions,
+            self.events,
+            self.events_per_sec,
+            self.drain_secs,
+            if self.drained { "" } else { " (TIMED OUT)" },
+        );
+        let _ = writeln!(
+            t,
+            "deliveries   {} of {} expected, {:.0}/s",
+            self.deliveries, self.expected_deliveries, self.deliveries_per_sec
+        );
+        let _ = writeln!(
+            t,
+            "latency ms   {:>9} {:>9} {:>9} {:>9} {:>9} {:>10}",
+            "p50", "p90", "p99", "p99.9", "max", "count"
+        );
+        for (name, s) in [
+            ("delivery", &self.delivery),
+            ("fan-out", &self.fanout),
+            ("send", &self.send),
+            ("react", &self.react),
+        ] {
+            let _ = writeln!(
+                t,
+                "  {name:<10} {:>9.2} {:>9.2} {:>9.2} {:>9.2} {:>9.2} {:>10}",
+                s.p50, s.p90, s.p99, s.p999, s.max, s.count
+            );
+        }
+        let _ = writeln!(
+            t,
+            "correctness  lost {}, duplicated {}, out of order {}  (redelivered {}, resubscribes {}, resync {}, foreign {}, acks {}, call errors {})",
+            self.lost,
+            self.duplicated,
+            self.out_of_order,
+            self.redelivered,
+            self.resubscribes,
+            self.resync,
+            self.foreign,
+            self.acks,
+            self.errors,
+        );
+        if let Some(e) = &self.last_error {
+            let _ = writeln!(t, "last error   {e}");
+        }
+        if let Some(end) = &self.server_end {
+            let cpu = self.server_load_cpu_secs.unwrap_or_default();
+            let span = self.load_secs + self.drain_secs;
+            let _ = writeln!(
+                t,
+                "server       cpu {:.1} s during load+drain ({:.2} cores), {:.1} s in all; rss {:.0} MB, peak {:.0} MB",
+                cpu,
+                if span > 0.0 { cpu / span } else { 0.0 },
+                end.cpu_secs,
+                end.rss_mb,
+                end.peak_rss_mb,
+            );
+        }
+        if let (Some(before), Some(open)) = (&self.server_before_streams, &self.server_streams_open)
+        {
+            let _ = writeln!(
+                t,
+                "streams      rss {:.0} MB before the streams, {:.0} MB with {} open ({:.1} KB each)",
+                before.rss_mb,
+                open.rss_mb,
+                self.subscribers,
+                per_stream_kb(before, open, self.subscribers),
+            );
+        }
+        if let Some(cpu) = self.loadgen_load_cpu_secs {
+            let _ = writeln!(t, "loadgen      cpu {cpu:.1} s during load+drain");
+        }
+        t
+    }
+
+    pub fn json(&self) -> String {
+        let opt = |v: Option<f64>| v.map_or("null".to_owned(), |v| format!("{v:.3}"));
+        let server = |s: &Option<ProcStats>| {
+            s.map_or("null".to_owned(), |s| {
+                format!(
+                    r#"{{"cpu_s":{:.3},"rss_mb":{:.1},"peak_rss_mb":{:.1}}}"#,
+                    s.cpu_secs, s.rss_mb, s.peak_rss_mb
+                )
+            })
+        };
+        let mut j = String::from("{");
+        let _ = write!(
+            j,
+            r#""label":{},"mode":{},"database":{},"subscribers":{},"connections":{},"posters":{},"reactors":{},"required_reactions":{},"#,
+            string(&self.label),
+            string(self.mode),
+            string(self.database),
+            self.subscribers,
+            self.connections,
+            self.posters,
+            self.reactors,
+            self.required_reactions,
+        );
+        let _ = write!(
+            j,
+            r#""setup_s":{:.3},"open_s":{:.3},"load_s":{:.3},"drain_s":{:.3},"drained":{},"messages":{},"reactions":{},"events":{},"deliveries":{},"expected_deliveries":{},"deliveries_per_s":{:.1},"events_per_s":{:.1},"#,
+            self.setup_secs,
+            self.open_secs,
+            self.load_secs,
+            self.drain_secs,
+            self.drained,
+            self.messages,
+            self.reactions,
+            self.events,
+            self.deliveries,
+            self.expected_deliveries,
+            self.deliveries_per_sec,
+            self.events_per_sec,
+        );
+        let _ = write!(
+            j,
+            r#""delivery_ms":{},"fanout_ms":{},"send_ms":{},"react_ms":{},"#,
+            self.delivery.json(),
+            self.fanout.json(),
+            self.send.json(),
+            self.react.json(),
+        );
+        let _ = write!(
+            j,
+            r#""lost":{},"duplicated":{},"out_of_order":{},"redelivered":{},"resubscribes":{},"resync":{},"foreign":{},"acks":{},"errors":{},"last_error":{},"#,
+            self.lost,
+            self.duplicated,
+            self.out_of_order,
+            self.redelivered,
+            self.resubscribes,
+            self.resync,
+            self.foreign,
+            self.acks,
+            self.errors,
+            self.last_error.as_deref().map_or("null".to_owned(), string),
+        );
+        let _ = write!(
+            j,
+            r#""server_before_streams":{},"server_streams_open":{},"server_end":{},"server_load_cpu_s":{},"loadgen_load_cpu_s":{},"ok":{}}}"#,
+            server(&self.server_before_streams),
+            server(&self.server_streams_open),
+            server(&self.server_end),
+            opt(self.server_load_cpu_secs),
+            opt(self.loadgen_load_cpu_secs),
+            self.correct(),
+        );
+        j
+    }
+}
+
+fn per_stream_kb(before: &ProcStats, open: &ProcStats, streams: usize) -> f64 {
+    if streams == 0 {
+        return 0.0;
+    }
+    (open.rss_mb - before.rss_mb) * 1024.0 / streams as f64
+}
+
+/// A JSON string literal.
+fn string(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            c if (c as u32) < 0x20 => {
+                let _ = write!(out, "\\u{:04x}", c as u32);
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn strings_are_escaped() {
+        assert_eq!(string("a\"b\\c\n"), r#""a\"b\\c\u000a""#);
+    }
+
+    #[test]
+    fn the_json_line_is_one_line_and_says_ok() {
+        let o = Outcome::default();
+        let j = o.json();
+        assert!(!j.contains('\n'));
+        assert!(j.starts_with('{') && j.ends_with("\"ok\":true}"), "{j}");
+    }
+}

@@ -1,0 +1,260 @@
+//! `--spawn`: a fresh `chat-server` process configured through the environment (as
+//! `server/tests/crash.rs` does), on a temporary data directory and either SQLite or a new
+//! PostgreSQL database that is dropped afterwards; plus its CPU time and memory, read from
+//! `/proc`.
+
+use anyhow::{Context, Result, bail};
+use sea_orm::{ConnectionTrait, Database};
+use std::{
+    path::{Path, PathBuf},
+    process::Stdio,
+    time::{Duration, Instant},
+};
+use tokio::process::{Child, Command};
+use tonic::transport::Channel;
+
+const JWT_SECRET: &str = "chat-loadgen-secret-chat-loadgen-secret!";
+
+pub struct SpawnedServer {
+    child: Child,
+    pub pid: u32,
+    pub url: String,
+    /// The database kind, for the report.
+    pub database: &'static str,
+    postgres: Option<(String, String)>,
+    _dir: tempfile::TempDir,
+}
+
+pub struct SpawnOptions<'a> {
+    pub target: &'a str,
+    pub server_bin: Option<PathBuf>,
+    pub extra_env: &'a [(String, String)],
+    pub required_reactions: Option<u32>,
+}
+
+impl SpawnedServer {
+    pub async fn start(opts: SpawnOptions<'_>) -> Result<Self> {
+        let bin = match opts.server_bin {
+            Some(bin) => bin,
+            None => std::env::current_exe()
+                .context("locating chat-loadgen")?
+                .with_file_name("chat-server"),
+        };
+        if !bin.exists() {
+            bail!(
+                "{} does not exist: build it (cargo build -p chat-server) or pass --server-bin",
+                bin.display()
+            );
+        }
+        let dir = tempfile::Builder::new()
+            .prefix("chat-loadgen-")
+            .tempdir()
+            .context("temporary data directory")?;
+        let (db_url, database, postgres) = if opts.target == "sqlite" {
+            (String::new(), "sqlite", None)
+        } else if opts.target.starts_with("postgres://") || opts.target.starts_with("postgresql://")
+        {
+            let name = format!("chat_bench_{}", uuid::Uuid::new_v4().simple());
+            let admin = Database::connect(opts.target)
+                .await
+                .with_context(|| format!("connecting to PostgreSQL at {}", opts.target))?;
+            admin
+                .execute_unprepared(&format!("CREATE DATABASE {name}"))
+                .await
+                .context("creating the benchmark database")?;
+            admin.close().await.ok();
+            (
+                replace_database(opts.target, &name),
+                "postgres",
+                Some((opts.target.to_owned(), name)),
+            )
+        } else {
+            bail!("--spawn takes `sqlite` or a postgres:// URL");
+        };
+        let port = free_port()?;
+        let mut cmd = Command::new(&bin);
+        cmd.env_clear()
+            .env("PATH", std::env::var("PATH").unwrap_or_default())
+            .env("CHAT__SERVER__HOST", "127.0.0.1")
+            .env("CHAT__SERVER__PORT", port.to_string())
+            .env("CHAT__STORAGE__DATA_DIR", dir.path())
+            .env("CHAT__LOG__DIR", dir.path().join("logs"))
+            .env("CHAT__DATABASE__URL", &db_url)
+            .env("CHAT__AUTH__SIGN_IN_MAX_FAILURES", "1000000")
+            .env("JWT_SECRET_KEY", JWT_SECRET)
+            .current_dir(dir.path())
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .kill_on_drop(true);
+        if let Some(n) = opts.required_reactions {
+            cmd.env("CHAT__CHAT__REQUIRED_REACTIONS", n.to_string());
+        }
+        for (k, v) in opts.extra_env {
+            cmd.env(k, v);
+        }
+        let child = cmd
+            .spawn()
+            .with_context(|| format!("starting {}", bin.display()))?;
+        let pid = child.id().context("the server exited at once")?;
+        let mut server = Self {
+            child,
+            pid,
+            url: format!("http://127.0.0.1:{port}"),
+            database,
+            postgres,
+            _dir: dir,
+        };
+        if let Err(e) = server.wait_ready(Duration::from_secs(60)).await {
+            server.stop().await;
+            return Err(e);
+        }
+        Ok(server)
+    }
+
+    /// Asks the server's grpc.health.v1 service until it answers SERVING.
+    async fn wait_ready(&mut self, limit: Duration) -> Result<()> {
+        use tonic_health::pb::{
+            HealthCheckRequest, health_check_response::ServingStatus, health_client::HealthClient,
+        };
+        let started = Instant::now();
+        while started.elapsed() < limit {
+            if let Some(status) = self.child.try_wait()? {
+                bail!("chat-server exited during start-up: {status}");
+            }
+            if let Ok(channel) = Channel::from_shared(self.url.clone())?.connect().await {
+                let reply = HealthClient::new(channel)
+                    .check(HealthCheckRequest {
+                        service: String::new(),
+                    })
+                    .await;
+                if reply.is_ok_and(|r| r.into_inner().status == ServingStatus::Serving as i32) {
+                    return Ok(());
+                }
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        bail!("chat-server did not become ready within {limit:?}")
+    }
+
+    pub fn stats(&self) -> Option<ProcStats> {
+        ProcStats::read(self.pid)
+    }
+
+    /// Kills the server and drops its PostgreSQL database.
+    pub async fn stop(mut self) {
+        let _ = self.child.start_kill();
+        let _ = self.child.wait().await;
+        if let Some((admin_url, name)) = self.postgres.take()
+            && let Ok(admin) = Database::connect(&admin_url).await
+        {
+            let _ = admin
+                .execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                .await;
+            admin.close().await.ok();
+        }
+    }
+}
+
+/// `postgres://u@h:5432/postgres?x=y` → `postgres://u@h:5432/<name>?x=y`.
+fn replace_database(url: &str, name: &str) -> String {
+    let (base, query) = url
+        .split_once('?')
+        .map_or((url, None), |(b, q)| (b, Some(q)));
+    let scheme_end = base.find("://").map_or(0, |i| i + 3);
+    let base = match base[scheme_end..].find('/') {
+        Some(slash) => &base[..scheme_end + slash],
+        None => base,
+    };
+    match query {
+        Some(q) => format!("{base}/{name}?{q}"),
+        None => format!("{base}/{name}"),
+    }
+}
+
+fn free_port() -> Result<u16> {
+    Ok(std::net::TcpListener::bind("127.0.0.1:0")?
+        .local_addr()?
+        .port())
+}
+
+/// CPU time and memory of one process.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ProcStats {
+    pub cpu_secs: f64,
+    pub rss_mb: f64,
+    pub peak_rss_mb: f64,
+}
+
+impl ProcStats {
+    pub fn read(pid: u32) -> Option<Self> {
+        Self::read_path(&Path::new("/proc").join(pid.to_string()))
+    }
+
+    pub fn current() -> Option<Self> {
+        Self::read_path(Path::new("/proc/self"))
+    }
+
+    fn read_path(dir: &Path) -> Option<Self> {
+        let stat = std::fs::read_to_string(dir.join("stat")).ok()?;
+        // The command name may hold spaces: fields are counted after its closing paren,
+        // where field 3 (state) comes first, so utime (14) and stime (15) are 11 and 12.
+        let rest = &stat[stat.rfind(')')? + 1..];
+        let fields: Vec<&str> = rest.split_whitespace().collect();
+        let ticks: u64 =
+            fields.get(11)?.parse::<u64>().ok()? + fields.get(12)?.parse::<u64>().ok()?;
+        let status = std::fs::read_to_string(dir.join("status")).ok()?;
+        let kb = |key: &str| -> Option<f64> {
+            status
+                .lines()
+                .find_map(|l| l.strip_prefix(key))?
+                .split_whitespace()
+                .next()?
+                .parse::<f64>()
+                .ok()
+        };
+        Some(Self {
+            cpu_secs: ticks as f64 / clock_ticks(),
+            rss_mb: kb("VmRSS:")? / 1024.0,
+            peak_rss_mb: kb("VmHWM:")? / 1024.0,
+        })
+    }
+}
+
+/// USER_HZ: 100 on every Linux we run on; `getconf` confirms it without unsafe code.
+fn clock_ticks() -> f64 {
+    static TICKS: std::sync::OnceLock<f64> = std::sync::OnceLock::new();
+    *TICKS.get_or_init(|| {
+        std::process::Command::new("getconf")
+            .arg("CLK_TCK")
+            .output()
+            .ok()
+            .and_then(|o| String::from_utf8(o.stdout).ok())
+            .and_then(|s| s.trim().parse::<f64>().ok())
+            .filter(|t| *t > 0.0)
+            .unwrap_or(100.0)
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn database_names_are_replaced_in_urls() {
+        assert_eq!(
+            replace_database("postgres://p@h:5432/postgres", "x"),
+            "postgres://p@h:5432/x"
+        );
+        assert_eq!(
+            replace_database("postgres://p@h/db?sslmode=disable", "x"),
+            "postgres://p@h/x?sslmode=disable"
+        );
+    }
+
+    #[test]
+    fn this_process_has_stats() {
+        let s = ProcStats::current().expect("stats of /proc/self");
+        assert!(s.rss_mb > 0.0 && s.peak_rss_mb >= s.rss_mb);
+    }
+}
