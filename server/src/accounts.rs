@@ -5,13 +5,14 @@ use crate::{
     auth::{Claims, Principal, password, refresh},
     db::WriteTxn,
     domain::{Password, UserName, key_of, new_id, now_ms},
-    entity::{refresh_token, session, sign_in_failure, user},
+    entity::{event, refresh_token, session, sign_in_failure, user},
     error::{Error, Result},
     state::AppState,
 };
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, Set,
-    sea_query::Expr,
+    ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
+    QuerySelect, Set,
+    sea_query::{Expr, Func},
 };
 
 /// The same answer for an unknown user and a wrong password.
@@ -108,12 +109,14 @@ pub async fn sign_in(state: &AppState, raw_name: &str, raw_password: &str) -> Re
     let now = now_ms();
     let txn = state.db.begin_ordered().await?;
     let created = async {
+        let first_event_id = latest_event_id(&txn).await?;
         session::ActiveModel {
             id: Set(session_id.clone()),
             user_id: Set(user.id.clone()),
             created_at: Set(now),
             expires_at: Set(now + refresh_ttl_ms(state)),
             trimmed_up_to: Set(None),
+            first_event_id: Set(first_event_id),
         }
         .insert(&*txn)
         .await?;
@@ -278,6 +281,18 @@ async fn insert_refresh_token(
     .insert(&**txn)
     .await?;
     Ok(())
+}
+
+/// The highest event id so far (0 if none). Read under the ordering lock, so no event
+/// below it can still commit.
+async fn latest_event_id(txn: &WriteTxn) -> Result<i64> {
+    let latest: Option<Option<i64>> = event::Entity::find()
+        .select_only()
+        .expr(Func::max(Expr::col(event::Column::Id)))
+        .into_tuple()
+        .one(&**txn)
+        .await?;
+    Ok(latest.flatten().unwrap_or(0))
 }
 
 fn refresh_ttl_ms(state: &AppState) -> i64 {

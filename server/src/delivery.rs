@@ -3,6 +3,7 @@
 //! keeps every queue bounded.
 
 pub mod acks;
+pub mod feed;
 pub mod janitor;
 pub mod notifier;
 pub mod queue;
@@ -10,5 +11,6 @@ pub mod registry;
 pub mod subscription;
 
 pub use acks::AckBuffer;
+pub use feed::EventFeed;
 pub use notifier::Notifier;
 pub use registry::StreamRegistry;

@@ -5,7 +5,7 @@
 use crate::{
     auth::{AuthInterceptor, secret},
     db::Db,
-    delivery::janitor,
+    delivery::{EventFeed, janitor},
     service::{AuthApi, ChatApi},
     settings::Settings,
     state::AppState,
@@ -78,6 +78,8 @@ impl Application {
         );
         let incoming = TcpIncoming::from(listener).with_nodelay(Some(true));
 
+        state.feed.start_at_latest(&state).await?;
+        let feed = tokio::spawn(EventFeed::run(state.clone()));
         let janitor = tokio::spawn(janitor::run(state.clone()));
         let acks = {
             let state = state.clone();
@@ -122,6 +124,7 @@ impl Application {
         };
         state.shutdown.cancel();
         janitor.abort();
+        feed.abort();
         // The last acks are written before the process exits.
         let _ = acks.await;
         result

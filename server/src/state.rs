@@ -3,7 +3,7 @@
 use crate::{
     auth::JwtKeys,
     db::Db,
-    delivery::{AckBuffer, Notifier, StreamRegistry},
+    delivery::{AckBuffer, EventFeed, Notifier, StreamRegistry},
     domain::{ContentLimits, EmojiSet},
     settings::Settings,
 };
@@ -17,6 +17,7 @@ pub struct AppState {
     pub emoji: EmojiSet,
     pub content_limits: ContentLimits,
     pub notifier: Notifier,
+    pub feed: EventFeed,
     pub streams: StreamRegistry,
     pub acks: AckBuffer,
     /// Cancelled when the server starts shutting down; every stream listens for it.
@@ -41,6 +42,7 @@ impl AppState {
             emoji,
             content_limits,
             notifier: Notifier::default(),
+            feed: EventFeed::default(),
             streams: StreamRegistry::default(),
             acks: AckBuffer::default(),
             shutdown,

@@ -1,6 +1,6 @@
-//! One Subscribe stream: the session's unacked backlog first, then live events, read from
-//! the queue past a cursor, so the switch from backlog to live can neither skip nor repeat
-//! an event. A task pumps events into a bounded channel; a client that stops reading
+//! One Subscribe stream: the session's unacked backlog first, read from its queue past a
+//! cursor, then live events from the process-wide feed past the same cursor, so the switch
+//! from backlog to live can neither skip nor repeat an event. A task pumps events into a bounded channel; a client that stops reading
 //! fills the channel, and after a grace period its stream is ended with
 //! RESOURCE_EXHAUSTED, without ever holding up posting or other streams.
 
@@ -22,7 +22,7 @@ use std::{
     task::{Context, Poll},
     time::Duration,
 };
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::{broadcast::error::RecvError, mpsc, oneshot};
 use tonic::Status;
 
 /// Events read from the queue per query.
@@ -61,7 +61,8 @@ async fn pump(
 ) -> Result<(), Status> {
     let delivery = &state.settings.delivery;
     let slow_after = Duration::from_secs(delivery.slow_subscriber_timeout_secs);
-    let mut wake = state.notifier.subscribe();
+    // Joined before the backlog is read: whatever commits after the read is in the feed.
+    let mut live = state.feed.subscribe();
     let mut cursor = 0i64;
 
     // An ack still buffered must land first, or its events would be sent again.
@@ -86,11 +87,53 @@ async fn pump(
         send(out, notice, slow_after).await?;
         cursor = trimmed_up_to;
     }
+    cursor = catch_up(state, who, cursor, out, slow_after).await?;
 
+    // Live: every event past the session's creation is in its queue, so the feed's copy
+    // can be sent without asking the database.
+    let floor = session.first_event_id;
+    let mut session_check = tokio::time::interval(delivery.poll_interval() * SESSION_CHECK_POLLS);
+    session_check.reset();
     loop {
-        // Marking the wake-up as seen before reading means a commit that lands during
-        // the read wakes us again instead of being missed.
-        wake.borrow_and_update();
+        tokio::select! {
+            () = state.shutdown.cancelled() => return Err(Status::unavailable("the server is shutting down")),
+            () = handle.stop.cancelled() => return Err(handle.reason()),
+            () = out.closed() => return Ok(()),
+            item = live.recv() => match item {
+                Ok(event) => {
+                    let id = i64::try_from(event.event_id).unwrap_or(i64::MAX);
+                    if id > cursor && id > floor {
+                        send(out, pb::Event::clone(&event), slow_after).await?;
+                        cursor = id;
+                    }
+                }
+                // Fell behind the feed's buffer: the queue in the database has it all.
+                Err(RecvError::Lagged(_)) => cursor = catch_up(state, who, cursor, out, slow_after).await?,
+                Err(RecvError::Closed) => return Err(Status::unavailable("the server is shutting down")),
+            },
+            _ = session_check.tick() => {
+                // Notices a session ended or expired elsewhere (e.g. on another replica).
+                if find_session(state, who).await?.is_none() {
+                    return Err(session_ended());
+                }
+            }
+        }
+    }
+}
+
+/// Polls between session checks on a live stream.
+const SESSION_CHECK_POLLS: u32 = 10;
+
+/// Sends the session's queued events past `cursor` from the database; returns the new
+/// cursor.
+async fn catch_up(
+    state: &AppState,
+    who: &Principal,
+    mut cursor: i64,
+    out: &mpsc::Sender<Result<pb::Event, Status>>,
+    slow_after: Duration,
+) -> Result<i64, Status> {
+    loop {
         let batch = queue::fetch(state.db.conn(), &who.session_id, cursor, BATCH)
             .await
             .map_err(Status::from)?;
@@ -99,20 +142,8 @@ async fn pump(
             send(out, events::decode(event_id, &payload)?, slow_after).await?;
             cursor = event_id;
         }
-        if full {
-            continue;
-        }
-        tokio::select! {
-            () = state.shutdown.cancelled() => return Err(Status::unavailable("the server is shutting down")),
-            () = handle.stop.cancelled() => return Err(handle.reason()),
-            () = out.closed() => return Ok(()),
-            changed = wake.changed() => if changed.is_err() { return Ok(()) },
-            () = tokio::time::sleep(delivery.poll_interval()) => {
-                // The safety net: also notices a session ended by another replica.
-                if find_session(state, who).await?.is_none() {
-                    return Err(session_ended());
-                }
-            }
+        if !full {
+            return Ok(cursor);
         }
     }
 }

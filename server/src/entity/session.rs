@@ -11,6 +11,8 @@ pub struct Model {
     pub created_at: i64,
     pub expires_at: i64,
     pub trimmed_up_to: Option<i64>,
+    /// The highest event id when the session was created: every later one is queued for it.
+    pub first_event_id: i64,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
