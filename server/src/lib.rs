@@ -5,20 +5,25 @@
 //! - [`service`]: tonic adapters; [`accounts`] and [`chat`]: the rules;
 //!   [`delivery`]: events to subscribers; [`entity`] and [`db`]: storage.
 //! - [`domain`]: validated request values; [`error`]: the one error → status mapping.
+//! - [`cli`], [`migrate`], [`healthcheck`], [`tls`]: the operator's commands and TLS.
 
 pub mod accounts;
 pub mod auth;
 pub mod chat;
+pub mod cli;
 pub mod db;
 pub mod delivery;
 pub mod domain;
 pub mod entity;
 pub mod error;
+pub mod healthcheck;
+pub mod migrate;
 pub mod service;
 pub mod settings;
 pub mod startup;
 pub mod state;
 pub mod telemetry;
+pub mod tls;
 
 pub use settings::Settings;
 pub use startup::Application;

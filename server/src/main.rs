@@ -1,38 +1,64 @@
-//! `chat-server`: reads the configuration, starts logging, and serves until SIGINT or
-//! SIGTERM.
+//! `chat-server`: reads the configuration, then serves (the default), migrates, checks
+//! the health of a running server, or prints the configuration. See [`cli`].
 
 use anyhow::Context;
-use chat_server::{Application, Settings, telemetry};
-use clap::{Parser, Subcommand};
+use chat_server::cli::{Cli, Command, MigrateAction};
+use chat_server::{Application, Settings, healthcheck, migrate, telemetry};
+use clap::Parser;
+use std::process::ExitCode;
+use std::time::Duration;
 use tokio_util::sync::CancellationToken;
-
-#[derive(Parser)]
-#[command(version, about = "The chat gRPC server")]
-struct Cli {
-    #[command(subcommand)]
-    command: Option<Command>,
-}
-
-#[derive(Subcommand)]
-enum Command {
-    /// Serve the API (the default).
-    Serve,
-    /// Print the effective configuration, secrets redacted.
-    Config,
-}
+use tonic_health::pb::health_check_response::ServingStatus;
 
 #[tokio::main]
-async fn main() -> anyhow::Result<()> {
+async fn main() -> anyhow::Result<ExitCode> {
     // A missing .env is normal; the environment may carry everything.
     let _ = dotenvy::dotenv();
     let cli = Cli::parse();
     let settings = Settings::load().context("reading the configuration")?;
     match cli.command.unwrap_or(Command::Serve) {
+        Command::Serve => serve(settings).await.map(|()| ExitCode::SUCCESS),
         Command::Config => {
             println!("{}", settings.redacted());
-            Ok(())
+            Ok(ExitCode::SUCCESS)
         }
-        Command::Serve => serve(settings).await,
+        Command::Migrate { action } => {
+            run_migrate(&settings, action).await?;
+            Ok(ExitCode::SUCCESS)
+        }
+        // No logging set up: a probe every few seconds must not fill the log files.
+        Command::Healthcheck { timeout_secs } => {
+            let status =
+                healthcheck::check(&settings.server, Duration::from_secs(timeout_secs)).await?;
+            println!("{}", status.as_str_name());
+            Ok(if status == ServingStatus::Serving {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::FAILURE
+            })
+        }
+    }
+}
+
+async fn run_migrate(settings: &Settings, action: MigrateAction) -> anyhow::Result<()> {
+    match action {
+        MigrateAction::Status => {
+            for (name, applied) in migrate::status(settings).await? {
+                println!("{} {name}", if applied { "applied" } else { "pending" });
+            }
+        }
+        MigrateAction::Up { steps } => report("applied", migrate::up(settings, steps).await?),
+        MigrateAction::Down { steps } => report("reverted", migrate::down(settings, steps).await?),
+    }
+    Ok(())
+}
+
+fn report(verb: &str, names: Vec<String>) {
+    if names.is_empty() {
+        println!("nothing to do");
+    }
+    for name in names {
+        println!("{verb} {name}");
     }
 }
 
@@ -43,7 +69,7 @@ async fn serve(settings: Settings) -> anyhow::Result<()> {
         .await
         .with_context(|| format!("binding {addr}"))?;
     let app = Application::build(settings, listener).await?;
-    tracing::info!(addr = %app.local_addr()?, "chat-server ready");
+    tracing::info!(addr = %app.local_addr()?, tls = app.tls(), "chat-server ready");
     let shutdown = CancellationToken::new();
     tokio::spawn(on_signal(shutdown.clone()));
     app.run(shutdown).await

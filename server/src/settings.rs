@@ -33,6 +33,9 @@ pub struct ServerSettings {
     pub host: String,
     pub port: u16,
     pub shutdown_grace_secs: u64,
+    /// PEM certificate chain and private key; both empty = plaintext. See [`crate::tls`].
+    pub tls_cert: PathBuf,
+    pub tls_key: PathBuf,
 }
 
 #[derive(Clone, Debug, Deserialize)]
@@ -78,6 +81,8 @@ pub struct LogSettings {
     pub dir: PathBuf,
     pub level: String,
     pub format: LogFormat,
+    /// Daily files kept before the oldest is deleted; 0 keeps them all.
+    pub keep_files: usize,
 }
 
 #[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq)]
@@ -161,6 +166,8 @@ const ALL_KEYS: &[&str] = &[
     "server.host",
     "server.port",
     "server.shutdown_grace_secs",
+    "server.tls_cert",
+    "server.tls_key",
     "database.url",
     "database.max_connections",
     "storage.data_dir",
@@ -182,7 +189,22 @@ const ALL_KEYS: &[&str] = &[
     "log.dir",
     "log.level",
     "log.format",
+    "log.keep_files",
 ];
+
+/// Variables that choose where settings come from, or override the log filter.
+const OTHER_VARIABLES: &[&str] = &["CHAT_ENV", "CHAT_CONFIG_DIR", "RUST_LOG"];
+
+/// Every environment variable the server reads, so deployment files can be checked
+/// against it (a misspelt variable would otherwise be silently ignored).
+pub fn environment_variables() -> Vec<String> {
+    ALL_KEYS
+        .iter()
+        .map(|key| chat_variable(key))
+        .chain(LEGACY_VARIABLES.iter().map(|(name, _)| (*name).to_owned()))
+        .chain(OTHER_VARIABLES.iter().map(|name| (*name).to_owned()))
+        .collect()
+}
 
 /// A string that never shows itself in `Debug` output or logs.
 #[derive(Clone, Default, Deserialize, PartialEq, Eq)]
@@ -258,6 +280,29 @@ mod tests {
     fn chat_variables_win_over_legacy_ones() {
         let s = load(&[("PORT", "7001"), ("CHAT__SERVER__PORT", "7002")]);
         assert_eq!(s.server.port, 7002);
+    }
+
+    #[test]
+    fn tls_and_log_retention_can_be_set_from_the_environment() {
+        let s = load(&[
+            ("CHAT__SERVER__TLS_CERT", "/certs/chat.pem"),
+            ("CHAT__SERVER__TLS_KEY", "/certs/chat.key"),
+            ("CHAT__LOG__KEEP_FILES", "3"),
+        ]);
+        assert_eq!(s.server.tls_cert, PathBuf::from("/certs/chat.pem"));
+        assert_eq!(s.server.tls_key, PathBuf::from("/certs/chat.key"));
+        assert_eq!(s.log.keep_files, 3);
+        let defaults = load(&[]);
+        assert!(defaults.server.tls_cert.as_os_str().is_empty());
+        assert_eq!(defaults.log.keep_files, 14);
+    }
+
+    #[test]
+    fn every_key_has_a_variable_in_the_list() {
+        let vars = environment_variables();
+        assert!(vars.contains(&"CHAT__SERVER__TLS_CERT".to_owned()));
+        assert!(vars.contains(&"JWT_SECRET_KEY".to_owned()));
+        assert!(vars.contains(&"CHAT_ENV".to_owned()));
     }
 
     #[test]

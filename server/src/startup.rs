@@ -18,18 +18,21 @@ use chat_protocol::{
 use std::{net::SocketAddr, sync::Arc, time::Duration};
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
-use tonic::transport::{Server, server::TcpIncoming};
+use tonic::transport::{Server, ServerTlsConfig, server::TcpIncoming};
 use tonic_health::ServingStatus;
 
 pub struct Application {
     state: Arc<AppState>,
     listener: TcpListener,
+    tls: Option<ServerTlsConfig>,
 }
 
 impl Application {
     /// Connects to the database, applies migrations and resolves the JWT secret. The
     /// listener is bound by the caller (tests bind port 0 and read the port back).
     pub async fn build(settings: Settings, listener: TcpListener) -> anyhow::Result<Self> {
+        // Before the database: a wrong certificate path should not wait on migrations.
+        let tls = crate::tls::server_config(&settings.server)?;
         let jwt_secret = secret::resolve(
             settings.auth.jwt_secret.expose(),
             &settings.storage.data_dir,
@@ -48,11 +51,20 @@ impl Application {
             &jwt_secret,
             CancellationToken::new(),
         ));
-        Ok(Self { state, listener })
+        Ok(Self {
+            state,
+            listener,
+            tls,
+        })
     }
 
     pub fn local_addr(&self) -> std::io::Result<SocketAddr> {
         self.listener.local_addr()
+    }
+
+    /// Whether the server speaks TLS (`server.tls_cert` and `server.tls_key` are set).
+    pub fn tls(&self) -> bool {
+        self.tls.is_some()
     }
 
     pub fn state(&self) -> Arc<AppState> {
@@ -62,7 +74,11 @@ impl Application {
     /// Serves until `shutdown` is cancelled, then drains: health turns NOT_SERVING, every
     /// Subscribe stream ends, and open calls get `shutdown_grace_secs` to finish.
     pub async fn run(self, shutdown: CancellationToken) -> anyhow::Result<()> {
-        let Self { state, listener } = self;
+        let Self {
+            state,
+            listener,
+            tls,
+        } = self;
         let (health, health_service) = tonic_health::server::health_reporter();
         health
             .set_service_status("", ServingStatus::NotServing)
@@ -106,7 +122,11 @@ impl Application {
         health.set_service_status("", ServingStatus::Serving).await;
         tracing::info!(addr = ?incoming_addr(&state), "serving");
 
-        let server = Server::builder()
+        let mut builder = Server::builder();
+        if let Some(tls) = tls {
+            builder = builder.tls_config(tls).context("configuring TLS")?;
+        }
+        let server = builder
             .http2_keepalive_interval(Some(Duration::from_secs(30)))
             .http2_keepalive_timeout(Some(Duration::from_secs(10)))
             .add_service(health_service)

@@ -1,22 +1,38 @@
 //! Logging: `tracing` to stdout and to daily-rotated files under the log directory, as
-//! text or JSON. Tests stay quiet unless `TEST_LOG=1`.
+//! text or JSON (one object per line, for log shippers), keeping `log.keep_files` files.
+//! Tests stay quiet unless `TEST_LOG=1`.
 
 use crate::settings::{LogFormat, LogSettings};
+use anyhow::Context;
+use tracing::Subscriber;
 use tracing_appender::{non_blocking::WorkerGuard, rolling};
 use tracing_subscriber::{EnvFilter, Layer, fmt, layer::SubscriberExt, util::SubscriberInitExt};
 
-/// Log files kept before the oldest is deleted.
-const KEEP_FILES: usize = 14;
-
 /// Installs the global subscriber. Keep the guard alive: dropping it flushes the file.
 pub fn init(settings: &LogSettings) -> anyhow::Result<WorkerGuard> {
-    std::fs::create_dir_all(&settings.dir)?;
-    let appender = rolling::Builder::new()
+    let (subscriber, guard) = subscriber(settings)?;
+    subscriber.try_init()?;
+    Ok(guard)
+}
+
+/// The subscriber [`init`] installs, separate so a test can use it as a scoped default
+/// and read back the files it writes.
+pub fn subscriber(
+    settings: &LogSettings,
+) -> anyhow::Result<(impl Subscriber + Send + Sync + 'static, WorkerGuard)> {
+    std::fs::create_dir_all(&settings.dir)
+        .with_context(|| format!("creating the log directory {}", settings.dir.display()))?;
+    let mut builder = rolling::Builder::new()
         .rotation(rolling::Rotation::DAILY)
         .filename_prefix("chat-server")
-        .filename_suffix("log")
-        .max_log_files(KEEP_FILES)
-        .build(&settings.dir)?;
+        .filename_suffix("log");
+    // tracing-appender treats 0 as "keep none" and would underflow; 0 means "keep all".
+    if settings.keep_files > 0 {
+        builder = builder.max_log_files(settings.keep_files);
+    }
+    let appender = builder
+        .build(&settings.dir)
+        .with_context(|| format!("opening a log file in {}", settings.dir.display()))?;
     let (file_writer, guard) = tracing_appender::non_blocking(appender);
     let filter =
         || EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(&settings.level));
@@ -40,11 +56,10 @@ pub fn init(settings: &LogSettings) -> anyhow::Result<WorkerGuard> {
             .with_filter(filter())
             .boxed()
     };
-    tracing_subscriber::registry()
-        .with(stdout)
-        .with(file)
-        .try_init()?;
-    Ok(guard)
+    Ok((
+        tracing_subscriber::registry().with(stdout).with(file),
+        guard,
+    ))
 }
 
 /// For tests: logs to the test output when `TEST_LOG` is set, otherwise nowhere.

@@ -16,6 +16,11 @@ pub struct Cli {
     #[arg(long, value_name = "URL")]
     pub server: Option<String>,
 
+    /// PEM file of the certificate authority (or the self-signed certificate) to trust
+    /// for an https:// server, instead of the bundled public roots.
+    #[arg(long, env = "CHAT_TUI_CA_FILE", value_name = "FILE")]
+    pub ca_file: Option<PathBuf>,
+
     /// Config file (keys, server, emoji set). Default: $XDG_CONFIG_HOME/chat-tui/config.toml.
     #[arg(long, env = "CHAT_TUI_CONFIG", value_name = "FILE")]
     pub config: Option<PathBuf>,

@@ -2,7 +2,8 @@
 //!
 //! ```toml
 //! # ~/.config/chat-tui/config.toml
-//! server = "http://chat.example:9000"
+//! server = "https://chat.example:9000"
+//! ca_file = "/etc/chat/ca.pem"   # optional: trust this CA for https:// (else public roots)
 //! mouse = false
 //! emoji = ["👍", "❤️", "😂", "😮", "😢", "🎉", "🔥", "👀", "🙏"]
 //! [keys.pane]
@@ -25,6 +26,7 @@ const DEFAULT_PORT: &str = "9000";
 #[serde(deny_unknown_fields)]
 struct FileConfig {
     server: Option<String>,
+    ca_file: Option<PathBuf>,
     mouse: Option<bool>,
     emoji: Option<Vec<String>>,
     #[serde(default)]
@@ -42,6 +44,8 @@ pub struct Credentials {
 #[derive(Debug, Clone)]
 pub struct Config {
     pub server: String,
+    /// The CA to trust for an https:// server; `None` = the bundled public roots.
+    pub ca_file: Option<PathBuf>,
     pub data_dir: PathBuf,
     pub keymap: KeyMap,
     pub emoji: Vec<String>,
@@ -104,6 +108,22 @@ fn validate_server(url: &str) -> anyhow::Result<String> {
     Ok(url.to_owned())
 }
 
+/// A CA file only means something for TLS, and must be readable: both are reported
+/// now, on stderr, rather than as a connection error inside the UI.
+fn check_ca_file(server: &str, ca_file: Option<&Path>) -> anyhow::Result<()> {
+    let Some(path) = ca_file else {
+        return Ok(());
+    };
+    if !server.starts_with("https://") {
+        bail!(
+            "--ca-file ({}) needs an https:// server URL, got {server}",
+            path.display()
+        );
+    }
+    std::fs::metadata(path).with_context(|| format!("CA file {}", path.display()))?;
+    Ok(())
+}
+
 fn read_file(path: &Path, required: bool) -> anyhow::Result<FileConfig> {
     match std::fs::read_to_string(path) {
         Ok(text) => toml::from_str(&text).with_context(|| format!("in {}", path.display())),
@@ -131,6 +151,8 @@ pub fn load(cli: &Cli) -> anyhow::Result<Config> {
         .or(file.server)
         .unwrap_or_else(|| DEFAULT_SERVER.to_owned());
     let server = validate_server(&server)?;
+    let ca_file = cli.ca_file.clone().or(file.ca_file);
+    check_ca_file(&server, ca_file.as_deref())?;
     let mut keymap = KeyMap::default();
     keymap
         .apply_overrides(&file.keys)
@@ -148,6 +170,7 @@ pub fn load(cli: &Cli) -> anyhow::Result<Config> {
     };
     Ok(Config {
         server,
+        ca_file,
         data_dir: cli.data_dir.clone().unwrap_or_else(default_data_dir),
         keymap,
         emoji,
@@ -183,6 +206,21 @@ mod tests {
     fn server_urls_are_checked() {
         assert!(validate_server("http://127.0.0.1:9000/").is_ok());
         assert!(validate_server("127.0.0.1:9000").is_err());
+    }
+
+    #[test]
+    fn a_ca_file_needs_https_and_must_exist() {
+        assert!(check_ca_file("http://x:1", None).is_ok());
+        let error = check_ca_file("http://x:1", Some(Path::new("/etc/hostname")))
+            .expect_err("http with a CA file")
+            .to_string();
+        assert!(error.contains("https://"), "{error}");
+        let error = format!(
+            "{:#}",
+            check_ca_file("https://x:1", Some(Path::new("/nonexistent/ca.pem")))
+                .expect_err("missing file")
+        );
+        assert!(error.contains("/nonexistent/ca.pem"), "{error}");
     }
 
     #[test]

@@ -39,8 +39,12 @@ impl NetHandle {
     }
 }
 
-pub fn spawn(server: &str, events: mpsc::UnboundedSender<Event>) -> anyhow::Result<NetHandle> {
-    let channel = client::channel(server)?;
+pub fn spawn(
+    server: &str,
+    ca_file: Option<&std::path::Path>,
+    events: mpsc::UnboundedSender<Event>,
+) -> anyhow::Result<NetHandle> {
+    let channel = client::channel(server, ca_file)?;
     let (commands, rx) = mpsc::unbounded_channel();
     let task = tokio::spawn(actor(channel, events, rx));
     Ok(NetHandle { commands, task })

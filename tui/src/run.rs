@@ -16,7 +16,7 @@ use tracing::{error, info};
 
 pub async fn run(config: Config) -> anyhow::Result<()> {
     let (events, mut queue) = mpsc::unbounded_channel::<Event>();
-    let net = net::spawn(&config.server, events.clone())?;
+    let net = net::spawn(&config.server, config.ca_file.as_deref(), events.clone())?;
     let (mut tui, guard) = terminal::setup(config.mouse)?;
     tokio::spawn(read_terminal(events.clone()));
     spawn_signal_handlers(events.clone());

@@ -1,22 +1,37 @@
 //! The gRPC channel and clients. The channel connects lazily and reconnects by itself;
 //! HTTP/2 keepalives notice a dead connection (a laptop lid, a dropped ssh tunnel's
-//! network) within seconds instead of leaving the event stream hanging.
+//! network) within seconds instead of leaving the event stream hanging. An https:// URL
+//! speaks TLS, trusting the given CA file or else the bundled public (Mozilla) roots.
 
+use anyhow::Context as _;
 use chat_protocol::auth::v1::auth_service_client::AuthServiceClient;
 use chat_protocol::chat::v1::chat_service_client::ChatServiceClient;
+use std::path::Path;
 use std::time::Duration;
 use tokio::sync::watch;
 use tonic::metadata::MetadataValue;
 use tonic::service::Interceptor;
 use tonic::service::interceptor::InterceptedService;
-use tonic::transport::{Channel, Endpoint};
+use tonic::transport::{Certificate, Channel, ClientTlsConfig, Endpoint};
 use tonic::{Request, Status};
 
 pub type Chat = ChatServiceClient<InterceptedService<Channel, Bearer>>;
 pub type Auth = AuthServiceClient<InterceptedService<Channel, Bearer>>;
 
-pub fn channel(server: &str) -> Result<Channel, tonic::transport::Error> {
-    Ok(Endpoint::from_shared(server.to_owned())?
+pub fn channel(server: &str, ca_file: Option<&Path>) -> anyhow::Result<Channel> {
+    let mut endpoint = Endpoint::from_shared(server.to_owned())?;
+    if server.starts_with("https://") {
+        let tls = match ca_file {
+            Some(path) => {
+                let pem = std::fs::read(path)
+                    .with_context(|| format!("reading the CA file {}", path.display()))?;
+                ClientTlsConfig::new().ca_certificate(Certificate::from_pem(pem))
+            }
+            None => ClientTlsConfig::new().with_webpki_roots(),
+        };
+        endpoint = endpoint.tls_config(tls).context("configuring TLS")?;
+    }
+    Ok(endpoint
         .connect_timeout(Duration::from_secs(5))
         .tcp_nodelay(true)
         .http2_keep_alive_interval(Duration::from_secs(15))
@@ -58,3 +73,6 @@ pub fn clients(channel: Channel, token: watch::Receiver<String>) -> (Chat, Auth)
         AuthServiceClient::with_interceptor(channel, bearer),
     )
 }
+
+#[cfg(test)]
+mod tls_tests;
