@@ -6,7 +6,10 @@ use crate::settings::{LogFormat, LogSettings};
 use anyhow::Context;
 use tracing::Subscriber;
 use tracing_appender::{non_blocking::WorkerGuard, rolling};
-use tracing_subscriber::{EnvFilter, Layer, fmt, layer::SubscriberExt, util::SubscriberInitExt};
+use tracing_subscriber::{
+    EnvFilter, Layer, fmt, fmt::writer::MakeWriterExt, layer::SubscriberExt,
+    util::SubscriberInitExt,
+};
 
 /// Installs the global subscriber. Keep the guard alive: dropping it flushes the file.
 pub fn init(settings: &LogSettings) -> anyhow::Result<WorkerGuard> {
@@ -35,29 +38,21 @@ pub fn subscriber(
         .with_context(|| format!("opening a log file in {}", settings.dir.display()))?;
     let (file_writer, guard) = tracing_appender::non_blocking(appender);
     let filter =
-        || EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(&settings.level));
-    let json = settings.format == LogFormat::Json;
-    let stdout = if json {
-        fmt::layer().json().with_filter(filter()).boxed()
-    } else {
-        fmt::layer().with_filter(filter()).boxed()
-    };
-    let file = if json {
-        fmt::layer()
+        EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(&settings.level));
+    // One layer writing to both places: two fmt layers would share the span's formatted
+    // fields and each append every later `record` (user id, status code) to them, so
+    // both would print those fields twice.
+    let writer = std::io::stdout.and(file_writer);
+    let layer = match settings.format {
+        LogFormat::Json => fmt::layer()
             .json()
             .with_ansi(false)
-            .with_writer(file_writer)
-            .with_filter(filter())
-            .boxed()
-    } else {
-        fmt::layer()
-            .with_ansi(false)
-            .with_writer(file_writer)
-            .with_filter(filter())
-            .boxed()
+            .with_writer(writer)
+            .boxed(),
+        LogFormat::Text => fmt::layer().with_ansi(false).with_writer(writer).boxed(),
     };
     Ok((
-        tracing_subscriber::registry().with(stdout).with(file),
+        tracing_subscriber::registry().with(layer.with_filter(filter)),
         guard,
     ))
 }

@@ -85,3 +85,33 @@ fn only_keep_files_daily_files_are_kept() {
     );
     assert!(dir.path().join("other.log").exists());
 }
+
+#[test]
+fn fields_recorded_on_an_rpc_span_appear_once() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut settings = Settings::defaults().expect("defaults").log;
+    settings.dir = dir.path().to_path_buf();
+    settings.format = LogFormat::Text;
+    settings.level = "info".into();
+    let (subscriber, guard) = chat_server::telemetry::subscriber(&settings).expect("subscriber");
+    tracing::subscriber::with_default(subscriber, || {
+        let span = tracing::info_span!(
+            "rpc",
+            method = "Send",
+            user_id = tracing::field::Empty,
+            code = tracing::field::Empty
+        );
+        span.record("user_id", "u-1");
+        span.record("code", "Ok");
+        span.in_scope(|| tracing::info!("ok"));
+    });
+    drop(guard);
+    let text =
+        std::fs::read_to_string(log_files(dir.path()).pop().expect("a log file")).expect("read");
+    let line = text
+        .lines()
+        .find(|l| l.contains("ok"))
+        .expect("the RPC line");
+    assert_eq!(line.matches("user_id=").count(), 1, "{line}");
+    assert_eq!(line.matches("code=").count(), 1, "{line}");
+}
