@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# The four scenarios of BENCHMARKS.md, three runs each, against fresh release servers.
+# Appends one JSON line per run to ${OUT:-bench-results.jsonl} and prints the medians.
+# Usage (what `just bench` runs with arguments): bash loadgen/scripts/bench-all.sh [scenario...]   (sqlite100 sqlite1000 pg100 idle5000)
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+PG_URL="${PG_URL:-postgres://postgres@127.0.0.1:5432/postgres}"
+OUT="${OUT:-bench-results.jsonl}"
+RUNS="${RUNS:-3}"
+# LG=path/to/chat-loadgen (with chat-server beside it) and BUILD=0 measure prebuilt binaries.
+LG="${LG:-target/release/chat-loadgen}"
+if [ "${BUILD:-1}" = 1 ]; then cargo build --release --locked -p chat-server -p chat-loadgen; fi
+
+scenario() {
+  local label=$1; shift
+  for i in $(seq 1 "$RUNS"); do
+    echo "== $label run $i: chat-loadgen $*" >&2
+    "$LG" --label "$label" "$@" | tee /dev/stderr | tail -n 1 >> "$OUT"
+  done
+}
+
+ALL=("$@")
+run_if() { local name=$1; shift; if [ ${#ALL[@]} -eq 0 ] || [[ " ${ALL[*]} " == *" $name "* ]]; then scenario "$name" "$@"; fi; }
+
+run_if sqlite100  --spawn sqlite   --subscribers 100  --posters 4 --reactors 4 --duration 10
+run_if sqlite1000 --spawn sqlite   --subscribers 1000 --posters 4 --reactors 4 --duration 10
+run_if pg100      --spawn "$PG_URL" --subscribers 100 --posters 4 --reactors 4 --duration 10
+run_if idle5000   --spawn sqlite   --subscribers 5000 --sessions-per-user 5 --connections 50 --idle --settle 5
+
+python3 loadgen/scripts/medians.py "$OUT"
