@@ -1,12 +1,15 @@
-//! Argon2id password hashes (OWASP minimum: 19 MiB, t=2, p=1), computed on the blocking
-//! pool so a sign-in never stalls the async runtime.
+//! Argon2id password hashes (OWASP minimum: 19 MiB, t=2, p=1), computed off the async
+//! runtime on a few dedicated threads — one per core. Tokio's blocking pool would run up
+//! to hundreds at once under a sign-in burst: 19 MiB each, and the allocator keeps what
+//! each thread once used, so the server's memory would grow to gigabytes and stay there.
+//! A fixed pool bounds both the CPU and the memory that hashing can take.
 
 use crate::error::{Error, Result};
 use argon2::password_hash::{
     PasswordHash, PasswordHasher, PasswordVerifier, SaltString, rand_core::OsRng,
 };
 use argon2::{Algorithm, Argon2, Params, Version};
-use std::sync::OnceLock;
+use std::sync::{Mutex, OnceLock, PoisonError, mpsc};
 
 fn argon2() -> Argon2<'static> {
     // The parameters are constants known to be valid, so this cannot fail.
@@ -14,22 +17,60 @@ fn argon2() -> Argon2<'static> {
     Argon2::new(Algorithm::Argon2id, Version::V0x13, params)
 }
 
+type Job = Box<dyn FnOnce() + Send>;
+
+/// Runs `work` on the hashing threads and waits for it without blocking the runtime.
+async fn on_hash_pool<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> Result<T> {
+    static POOL: OnceLock<mpsc::Sender<Job>> = OnceLock::new();
+    let pool = POOL.get_or_init(|| {
+        let (tx, rx) = mpsc::channel::<Job>();
+        let rx = std::sync::Arc::new(Mutex::new(rx));
+        let threads = std::thread::available_parallelism().map_or(2, |n| n.get().clamp(1, 8));
+        for i in 0..threads {
+            let rx = rx.clone();
+            let spawned = std::thread::Builder::new()
+                .name(format!("argon2-{i}"))
+                .spawn(move || {
+                    loop {
+                        let job = rx.lock().unwrap_or_else(PoisonError::into_inner).recv();
+                        match job {
+                            Ok(job) => job(),
+                            Err(_) => return,
+                        }
+                    }
+                });
+            if let Err(e) = spawned {
+                tracing::error!(error = %e, "cannot start a password hashing thread");
+            }
+        }
+        tx
+    });
+    let (done_tx, done_rx) = tokio::sync::oneshot::channel();
+    let job: Job = Box::new(move || {
+        let _ = done_tx.send(work());
+    });
+    pool.send(job)
+        .map_err(|_| Error::internal("password hashing threads are gone"))?;
+    done_rx
+        .await
+        .map_err(|_| Error::internal("password hashing job was dropped"))
+}
+
 pub async fn hash(password: String) -> Result<String> {
-    tokio::task::spawn_blocking(move || {
+    on_hash_pool(move || {
         let salt = SaltString::generate(&mut OsRng);
         argon2()
             .hash_password(password.as_bytes(), &salt)
             .map(|h| h.to_string())
             .map_err(Error::internal)
     })
-    .await
-    .map_err(Error::internal)?
+    .await?
 }
 
 /// `None` stands for an unknown user: a dummy hash is verified anyway, so that the answer
 /// takes as long as for a real user and does not reveal which names exist.
 pub async fn verify(stored: Option<String>, password: String) -> Result<bool> {
-    tokio::task::spawn_blocking(move || {
+    on_hash_pool(move || {
         let known = stored.is_some();
         let stored = stored.unwrap_or_else(|| dummy_hash().to_owned());
         let parsed = PasswordHash::new(&stored).map_err(Error::internal)?;
@@ -38,8 +79,7 @@ pub async fn verify(stored: Option<String>, password: String) -> Result<bool> {
             .is_ok();
         Ok(known && ok)
     })
-    .await
-    .map_err(Error::internal)?
+    .await?
 }
 
 fn dummy_hash() -> &'static str {
@@ -67,6 +107,19 @@ mod tests {
                 .expect("verify")
         );
         assert!(!verify(Some(h), "wrong horse".into()).await.expect("verify"));
+    }
+
+    #[tokio::test]
+    async fn many_concurrent_hashes_all_complete() {
+        let hashes = futures::future::join_all((0..6).map(|i| hash(format!("password {i}")))).await;
+        for (i, h) in hashes.into_iter().enumerate() {
+            let h = h.expect("hash");
+            assert!(
+                verify(Some(h), format!("password {i}"))
+                    .await
+                    .expect("verify")
+            );
+        }
     }
 
     #[tokio::test]
