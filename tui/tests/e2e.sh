@@ -6,13 +6,14 @@
 #
 #   cargo build -p chat-server -p chat-tui && tui/tests/e2e.sh
 #
-# Env: CHAT_SERVER_BIN, CHAT_TUI_BIN (default target/debug/...), E2E_TIMEOUT (seconds
+# Env: CHAT_SERVER_BIN, CHAT_TUI_BIN (default $CARGO_TARGET_DIR or target, /debug/...), E2E_TIMEOUT (seconds
 # per wait, default 20), E2E_KEEP=1 keeps the temp dir and tmux sessions for a look.
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/../.." && pwd)
-server_bin=${CHAT_SERVER_BIN:-$root/target/debug/chat-server}
-tui_bin=${CHAT_TUI_BIN:-$root/target/debug/chat-tui}
+target_dir=${CARGO_TARGET_DIR:-$root/target}
+server_bin=${CHAT_SERVER_BIN:-$target_dir/debug/chat-server}
+tui_bin=${CHAT_TUI_BIN:-$target_dir/debug/chat-tui}
 timeout=${E2E_TIMEOUT:-20}
 work=$(mktemp -d)
 sock="$work/tmux.sock"
