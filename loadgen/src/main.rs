@@ -106,6 +106,7 @@ async fn drive(args: &Args, url: &str, server: Option<&SpawnedServer>) -> Result
     if posters == 0 {
         bail!("--posters must be at least 1");
     }
+    let server_started = server_stats();
     let tag = uuid::Uuid::new_v4().simple().to_string()[..6].to_owned();
     let ledger = Arc::new(Ledger::new(tag));
 
@@ -361,6 +362,7 @@ async fn drive(args: &Args, url: &str, server: Option<&SpawnedServer>) -> Result
         acks: sum(|r| r.acks),
         errors: poster_reports.iter().map(|r| r.errors).sum(),
         last_error,
+        server_started,
         server_before_streams,
         server_streams_open,
         server_end,

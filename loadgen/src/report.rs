@@ -42,7 +42,9 @@ pub struct Outcome {
     pub acks: u64,
     pub errors: u64,
     pub last_error: Option<String>,
-    /// The spawned server: before the streams opened, with them open (idle), at the end.
+    /// The spawned server: ready (before any sign-up), before the streams opened (after
+    /// the sign-ups), with them open (idle), at the end.
+    pub server_started: Option<ProcStats>,
     pub server_before_streams: Option<ProcStats>,
     pub server_streams_open: Option<ProcStats>,
     pub server_end: Option<ProcStats>,
@@ -142,11 +144,15 @@ impl Outcome {
                 end.peak_rss_mb,
             );
         }
-        if let (Some(before), Some(open)) = (&self.server_before_streams, &self.server_streams_open)
-        {
+        if let (Some(started), Some(before), Some(open)) = (
+            &self.server_started,
+            &self.server_before_streams,
+            &self.server_streams_open,
+        ) {
             let _ = writeln!(
                 t,
-                "streams      rss {:.0} MB before the streams, {:.0} MB with {} open ({:.1} KB each)",
+                "streams      rss {:.0} MB at start, {:.0} MB after the sign-ups, {:.0} MB with {} streams open ({:.1} KB each)",
+                started.rss_mb,
                 before.rss_mb,
                 open.rss_mb,
                 self.subscribers,
@@ -222,7 +228,8 @@ impl Outcome {
         );
         let _ = write!(
             j,
-            r#""server_before_streams":{},"server_streams_open":{},"server_end":{},"server_load_cpu_s":{},"loadgen_load_cpu_s":{},"ok":{}}}"#,
+            r#""server_started":{},"server_before_streams":{},"server_streams_open":{},"server_end":{},"server_load_cpu_s":{},"loadgen_load_cpu_s":{},"ok":{}}}"#,
+            server(&self.server_started),
             server(&self.server_before_streams),
             server(&self.server_streams_open),
             server(&self.server_end),
