@@ -6,16 +6,11 @@
 
 use crate::error::{Error, Result};
 use argon2::password_hash::{
-    PasswordHash, PasswordHasher, PasswordVerifier, SaltString, rand_core::OsRng,
+    self, Output, ParamsString, PasswordHash, SaltString, rand_core::OsRng,
 };
-use argon2::{Algorithm, Argon2, Params, Version};
+use argon2::{Algorithm, Argon2, Block, Params, Version};
+use std::cell::RefCell;
 use std::sync::{Mutex, OnceLock, PoisonError, mpsc};
-
-fn argon2() -> Argon2<'static> {
-    // The parameters are constants known to be valid, so this cannot fail.
-    let params = Params::new(19 * 1024, 2, 1, None).unwrap_or_default();
-    Argon2::new(Algorithm::Argon2id, Version::V0x13, params)
-}
 
 type Job = Box<dyn FnOnce() + Send>;
 
@@ -59,10 +54,7 @@ async fn on_hash_pool<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'stat
 pub async fn hash(password: String) -> Result<String> {
     on_hash_pool(move || {
         let salt = SaltString::generate(&mut OsRng);
-        argon2()
-            .hash_password(password.as_bytes(), &salt)
-            .map(|h| h.to_string())
-            .map_err(Error::internal)
+        phc_string(password.as_bytes(), &salt).map_err(Error::internal)
     })
     .await?
 }
@@ -73,23 +65,75 @@ pub async fn verify(stored: Option<String>, password: String) -> Result<bool> {
     on_hash_pool(move || {
         let known = stored.is_some();
         let stored = stored.unwrap_or_else(|| dummy_hash().to_owned());
-        let parsed = PasswordHash::new(&stored).map_err(Error::internal)?;
-        let ok = argon2()
-            .verify_password(password.as_bytes(), &parsed)
-            .is_ok();
-        Ok(known && ok)
+        let matches = matches(&stored, password.as_bytes()).map_err(Error::internal)?;
+        Ok(known && matches)
     })
     .await?
+}
+
+thread_local! {
+    /// Argon2's 19 MiB working memory, allocated once per hashing thread and reused: a
+    /// fresh allocation per hash fragments the heap, and the process keeps growing.
+    static MEMORY: RefCell<Vec<Block>> = const { RefCell::new(Vec::new()) };
+}
+
+/// Runs Argon2 with `params` on this thread's reusable memory.
+fn compute(params: &Params, password: &[u8], salt: &[u8], out: &mut [u8]) -> argon2::Result<()> {
+    let hasher = Argon2::new(Algorithm::Argon2id, Version::V0x13, params.clone());
+    MEMORY.with_borrow_mut(|memory| {
+        if memory.len() != params.block_count() {
+            memory.clear();
+            memory.resize(params.block_count(), Block::new());
+        }
+        hasher.hash_password_into_with_memory(password, salt, out, memory.as_mut_slice())
+    })
+}
+
+/// The PHC string (`$argon2id$v=19$m=19456,t=2,p=1$salt$hash`) for a new hash.
+fn phc_string(password: &[u8], salt: &SaltString) -> password_hash::Result<String> {
+    let params = params();
+    let salt = salt.as_salt();
+    let mut salt_bytes = [0u8; 64];
+    let salt_bytes = salt.decode_b64(&mut salt_bytes)?;
+    let output = Output::init_with(Params::DEFAULT_OUTPUT_LEN, |out| {
+        compute(&params, password, salt_bytes, out).map_err(password_hash::Error::from)
+    })?;
+    let phc = PasswordHash {
+        algorithm: Algorithm::Argon2id.ident(),
+        version: Some(Version::V0x13.into()),
+        params: ParamsString::try_from(&params)?,
+        salt: Some(salt),
+        hash: Some(output),
+    };
+    Ok(phc.to_string())
+}
+
+/// Whether `password` matches the stored PHC string, with the stored parameters (so an
+/// older cost setting still verifies). `Output` compares in constant time.
+fn matches(stored: &str, password: &[u8]) -> password_hash::Result<bool> {
+    let parsed = PasswordHash::new(stored)?;
+    let (Some(salt), Some(expected)) = (parsed.salt, parsed.hash) else {
+        return Err(password_hash::Error::PhcStringField);
+    };
+    let params = Params::try_from(&parsed)?;
+    let mut salt_bytes = [0u8; 64];
+    let salt_bytes = salt.decode_b64(&mut salt_bytes)?;
+    let actual = Output::init_with(expected.len(), |out| {
+        compute(&params, password, salt_bytes, out).map_err(password_hash::Error::from)
+    })?;
+    Ok(actual == expected)
+}
+
+fn params() -> Params {
+    // The OWASP minimum; constants known to be valid, so the fallback is never taken.
+    Params::new(19 * 1024, 2, 1, None).unwrap_or_default()
 }
 
 fn dummy_hash() -> &'static str {
     static DUMMY: OnceLock<String> = OnceLock::new();
     DUMMY.get_or_init(|| {
         let salt = SaltString::generate(&mut OsRng);
-        argon2()
-            .hash_password(b"not a real password", &salt)
-            .map(|h| h.to_string())
-            .unwrap_or_default()
+        phc_string(b"not a real password", &salt).unwrap_or_default()
     })
 }
 
@@ -107,6 +151,26 @@ mod tests {
                 .expect("verify")
         );
         assert!(!verify(Some(h), "wrong horse".into()).await.expect("verify"));
+    }
+
+    #[tokio::test]
+    async fn hashes_from_the_standard_api_still_verify() {
+        use argon2::password_hash::PasswordHasher;
+        let salt = SaltString::generate(&mut OsRng);
+        let standard = Argon2::new(Algorithm::Argon2id, Version::V0x13, params())
+            .hash_password(b"correct horse", &salt)
+            .expect("hash")
+            .to_string();
+        assert!(
+            verify(Some(standard.clone()), "correct horse".into())
+                .await
+                .expect("verify")
+        );
+        assert!(
+            !verify(Some(standard), "wrong horse".into())
+                .await
+                .expect("verify")
+        );
     }
 
     #[tokio::test]

@@ -22,6 +22,9 @@ pub const FLUSH_EVERY: Duration = Duration::from_millis(100);
 #[derive(Default)]
 pub struct AckBuffer {
     pending: Mutex<HashMap<String, i64>>,
+    /// Held while marks are taken out and written, so a session's flush cannot overtake
+    /// a background flush that has already taken its mark but not yet committed it.
+    writing: tokio::sync::Mutex<()>,
 }
 
 impl AckBuffer {
@@ -34,6 +37,7 @@ impl AckBuffer {
 
     /// Writes every pending mark.
     pub async fn flush(&self, db: &Db) -> Result<()> {
+        let _writing = self.writing.lock().await;
         let batch: Vec<(String, i64)> = {
             let mut pending = self.pending.lock().unwrap_or_else(PoisonError::into_inner);
             pending.drain().collect()
@@ -53,6 +57,7 @@ impl AckBuffer {
 
     /// Writes one session's pending mark, if any (before its backlog is read).
     pub async fn flush_session(&self, db: &Db, session_id: &str) -> Result<()> {
+        let _writing = self.writing.lock().await;
         let mark = {
             let mut pending = self.pending.lock().unwrap_or_else(PoisonError::into_inner);
             pending.remove(session_id)
