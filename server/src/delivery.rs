@@ -1,6 +1,7 @@
-//! Getting events to sessions: the in-process wake-up after each commit, the registry of
-//! open streams, the Subscribe stream itself, acknowledgements, and the janitor that
-//! keeps every queue bounded.
+//! Getting events to sessions: the in-process wake-up after each commit, the feed that
+//! reads each new event once for every stream, the registry of open streams, the
+//! Subscribe stream itself, batched acknowledgements, and the janitor that keeps every
+//! queue bounded.
 
 pub mod acks;
 pub mod feed;

@@ -1,6 +1,6 @@
-//! Wakes the subscribers after an event commits. It carries only the highest committed
-//! event id: the queue table stays the source of truth, so a wake-up that is missed or
-//! coalesced loses nothing (each stream reads everything past its cursor).
+//! Wakes the event feed after an event commits. It carries only the highest committed
+//! event id: the database stays the source of truth, so a wake-up that is missed or
+//! coalesced loses nothing (the feed reads everything past its cursor).
 
 use tokio::sync::watch;
 
