@@ -3,7 +3,6 @@
 use super::{events, gate, snapshot};
 use crate::{
     auth::Principal,
-    db::WriteTxn,
     domain::{ClientRequestId, Content, MessageId, new_id, now_ms, timestamp},
     entity::message,
     error::{Error, Result},
@@ -11,14 +10,16 @@ use crate::{
 };
 use chat_protocol::chat::v1 as pb;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set,
+    ActiveModelTrait, ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect, Set,
 };
+use std::sync::Arc;
 
 pub const DEFAULT_PAGE: u32 = 50;
 pub const MAX_PAGE: u32 = 200;
 
 pub async fn send(
-    state: &AppState,
+    state: &Arc<AppState>,
     who: &Principal,
     raw_content: String,
     raw_request_id: &str,
@@ -26,11 +27,15 @@ pub async fn send(
     let content = Content::parse(raw_content, state.content_limits)?;
     let request_id = ClientRequestId::parse_optional(raw_request_id)?;
 
-    // One ordered transaction holds the check and the insert together, so of N
-    // concurrent sends through an open gate exactly one gets in.
-    let txn = state.db.begin_ordered().await?;
-    let outcome = post(state, &txn, who, content, request_id).await;
-    let (message, event_id) = txn.finish(outcome).await?;
+    // An ordered operation holds the check and the insert together, so of N concurrent
+    // sends through an open gate exactly one gets in.
+    let (task_state, task_who) = (Arc::clone(state), who.clone());
+    let (message, event_id) = state
+        .db
+        .ordered(move |txn| {
+            Box::pin(async move { post(&task_state, txn, &task_who, content, request_id).await })
+        })
+        .await?;
     if let Some(event_id) = event_id {
         state.notifier.notify(event_id);
         tracing::debug!(user_id = %who.user_id, message_id = %message.message_id, event_id, "posted");
@@ -41,7 +46,7 @@ pub async fn send(
 /// The message, and the id of the event it created (`None` for a retry).
 async fn post(
     state: &AppState,
-    txn: &WriteTxn,
+    txn: &DatabaseTransaction,
     who: &Principal,
     content: Content,
     request_id: Option<ClientRequestId>,
@@ -50,17 +55,14 @@ async fn post(
         let earlier = message::Entity::find()
             .filter(message::Column::UserId.eq(&who.user_id))
             .filter(message::Column::ClientRequestId.eq(request_id.clone().into_inner()))
-            .one(&**txn)
+            .one(txn)
             .await?;
         if let Some(earlier) = earlier {
             // A retry: the first result, even if the gate has closed since.
-            return Ok((
-                snapshot::build_one(&**txn, &state.emoji, earlier).await?,
-                None,
-            ));
+            return Ok((snapshot::build_one(txn, &state.emoji, earlier).await?, None));
         }
     }
-    let gate = gate::check(&**txn, &who.user_id, state.settings.chat.required_reactions).await?;
+    let gate = gate::check(txn, &who.user_id, state.settings.chat.required_reactions).await?;
     if !gate.can_send() {
         return Err(Error::FailedPrecondition(gate.refusal()));
     }
@@ -74,7 +76,7 @@ async fn post(
         client_request_id: Set(request_id.map(ClientRequestId::into_inner)),
         ..Default::default()
     }
-    .insert(&**txn)
+    .insert(txn)
     .await?;
     let posted = pb::Message {
         message_id: row.id,
@@ -88,7 +90,7 @@ async fn post(
     let payload = pb::event::Payload::MessagePosted(pb::MessagePosted {
         message: Some(posted.clone()),
     });
-    let event_id = events::record(&**txn, payload, now).await?;
+    let event_id = events::record(txn, payload, now).await?;
     Ok((posted, Some(event_id)))
 }
 

@@ -3,17 +3,17 @@
 use super::{events, snapshot};
 use crate::{
     auth::Principal,
-    db::WriteTxn,
     domain::{Emoji, MessageId, now_ms},
     entity::{message, reaction},
     error::{Error, Result},
     state::AppState,
 };
 use chat_protocol::chat::v1 as pb;
-use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
+use sea_orm::{ActiveModelTrait, ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter, Set};
+use std::sync::Arc;
 
 pub async fn react(
-    state: &AppState,
+    state: &Arc<AppState>,
     who: &Principal,
     raw_id: &str,
     raw_emoji: &str,
@@ -22,7 +22,7 @@ pub async fn react(
 }
 
 pub async fn unreact(
-    state: &AppState,
+    state: &Arc<AppState>,
     who: &Principal,
     raw_id: &str,
     raw_emoji: &str,
@@ -31,7 +31,7 @@ pub async fn unreact(
 }
 
 async fn change(
-    state: &AppState,
+    state: &Arc<AppState>,
     who: &Principal,
     raw_id: &str,
     raw_emoji: &str,
@@ -39,9 +39,13 @@ async fn change(
 ) -> Result<pb::Message> {
     let id = MessageId::parse(raw_id)?;
     let emoji = state.emoji.parse(raw_emoji)?;
-    let txn = state.db.begin_ordered().await?;
-    let outcome = apply(state, &txn, who, &id, &emoji, add).await;
-    let (updated, event_id) = txn.finish(outcome).await?;
+    let (task_state, task_who) = (Arc::clone(state), who.clone());
+    let (updated, event_id) = state
+        .db
+        .ordered(move |txn| {
+            Box::pin(async move { apply(&task_state, txn, &task_who, &id, &emoji, add).await })
+        })
+        .await?;
     state.notifier.notify(event_id);
     Ok(updated)
 }
@@ -49,7 +53,7 @@ async fn change(
 /// The updated message and the id of the event recording the change.
 async fn apply(
     state: &AppState,
-    txn: &WriteTxn,
+    txn: &DatabaseTransaction,
     who: &Principal,
     id: &MessageId,
     emoji: &Emoji,
@@ -57,7 +61,7 @@ async fn apply(
 ) -> Result<(pb::Message, i64)> {
     let target = message::Entity::find()
         .filter(message::Column::Id.eq(id.as_str()))
-        .one(&**txn)
+        .one(txn)
         .await?
         .ok_or_else(|| Error::not_found(format!("message {} not found", id.as_str())))?;
     let now = now_ms();
@@ -69,7 +73,7 @@ async fn apply(
             created_at: Set(now),
             ..Default::default()
         }
-        .insert(&**txn)
+        .insert(txn)
         .await
         // The unique index is the authority on duplicates, also under concurrency.
         .map_err(|e| match Error::from(e) {
@@ -81,7 +85,7 @@ async fn apply(
             .filter(reaction::Column::MessageSeq.eq(target.seq))
             .filter(reaction::Column::UserId.eq(&who.user_id))
             .filter(reaction::Column::Emoji.eq(emoji.as_str()))
-            .exec(&**txn)
+            .exec(txn)
             .await?;
         if deleted.rows_affected == 0 {
             return Err(Error::not_found(format!(
@@ -90,7 +94,7 @@ async fn apply(
             )));
         }
     }
-    let updated = snapshot::build_one(&**txn, &state.emoji, target).await?;
+    let updated = snapshot::build_one(txn, &state.emoji, target).await?;
     let payload = pb::event::Payload::ReactionChanged(pb::ReactionChanged {
         message_id: updated.message_id.clone(),
         user_id: who.user_id.clone(),
@@ -99,7 +103,7 @@ async fn apply(
         added: add,
         message: Some(updated.clone()),
     });
-    let event_id = events::record(&**txn, payload, now).await?;
+    let event_id = events::record(txn, payload, now).await?;
     Ok((updated, event_id))
 }
 

@@ -1,5 +1,6 @@
 use crate::helpers::*;
 use futures::future::join_all;
+use std::time::Duration;
 use tonic::Code;
 
 #[tokio::test]
@@ -93,4 +94,56 @@ async fn unreact_removes_only_that_reaction_and_a_missing_one_is_not_found() {
     assert_code(bob.unreact(&m.message_id, "👍").await, Code::NotFound);
     // And it can be added again.
     bob.react(&m.message_id, "👍").await.expect("react again");
+}
+
+/// Concurrent writes share transactions (group commit); the refused ones must roll back
+/// alone, leaving every accepted write and its event in place, and nothing else.
+#[tokio::test]
+async fn refused_writes_among_concurrent_ones_leave_the_others_intact() {
+    let app = spawn_app().await;
+    let author = app.user("author").await;
+    let m = author.send("react to me").await.expect("send");
+    let mut reactors = Vec::new();
+    for i in 0..6 {
+        reactors.push(app.user(&format!("reactor{i}")).await);
+    }
+    let watcher = app.user("watcher").await;
+    let mut events = watcher.subscribe().await;
+    let unknown = uuid::Uuid::now_v7().to_string();
+    // Each reactor reacts twice with the same emoji (one must be refused) and once to a
+    // message that does not exist.
+    let tasks = reactors.iter().flat_map(|r| {
+        [
+            r.react(&m.message_id, "🔥"),
+            r.react(&m.message_id, "🔥"),
+            r.react(&unknown, "🔥"),
+        ]
+    });
+    let results = join_all(tasks).await;
+    let codes: Vec<_> = results
+        .iter()
+        .map(|r| r.as_ref().err().map(tonic::Status::code))
+        .collect();
+    assert_eq!(codes.iter().filter(|c| c.is_none()).count(), 6, "{codes:?}");
+    assert_eq!(
+        codes
+            .iter()
+            .filter(|c| **c == Some(Code::AlreadyExists))
+            .count(),
+        6,
+        "{codes:?}"
+    );
+    assert_eq!(
+        codes.iter().filter(|c| **c == Some(Code::NotFound)).count(),
+        6,
+        "{codes:?}"
+    );
+
+    let got = events.next_events(6).await;
+    assert!(got.windows(2).all(|w| w[0].event_id < w[1].event_id));
+    events.expect_silence(Duration::from_millis(300)).await;
+    let shown = author.get(&m.message_id).await.expect("get");
+    assert_eq!(shown.reactions.len(), 1);
+    assert_eq!(shown.reactions[0].count, 6);
+    assert_eq!(shown.counted_reactions, 6);
 }

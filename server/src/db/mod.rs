@@ -1,6 +1,13 @@
 //! The database handle: connecting (SQLite by default, PostgreSQL by URL), migrating, and
-//! the two kinds of write transaction the rules need.
+//! the kinds of write the rules need: plain write transactions, ordered ones, and ordered
+//! operations that share a transaction with their neighbours (group commit).
 
+mod group_commit;
+
+use group_commit::GroupCommit;
+pub use group_commit::OpFuture;
+
+use crate::error::Result;
 use migration::{Migrator, MigratorTrait};
 use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
 use sea_orm::{
@@ -16,6 +23,14 @@ const ORDERING_LOCK_KEY: i64 = 0x6368_6174; // "chat"
 #[derive(Clone)]
 pub struct Db {
     conn: DatabaseConnection,
+    writer: Writer,
+    group: GroupCommit,
+}
+
+/// Opens write transactions, holding the locks they need.
+#[derive(Clone)]
+struct Writer {
+    conn: DatabaseConnection,
     /// SQLite allows one writer at a time, and a transaction that reads before it writes
     /// fails with SQLITE_BUSY instead of waiting when another writer got in first. So
     /// writers queue here instead, in arrival order. (SQLite is one process by nature,
@@ -30,7 +45,8 @@ pub struct WriteTxn {
 }
 
 impl Db {
-    /// `url` empty means SQLite in `data_dir/chat.db`.
+    /// `url` empty means SQLite in `data_dir/chat.db`. Must run on a Tokio runtime: it
+    /// starts the group-commit task.
     pub async fn connect(url: &str, data_dir: &Path, max_connections: u32) -> Result<Self, DbErr> {
         let url = if url.is_empty() {
             std::fs::create_dir_all(data_dir)
@@ -57,9 +73,14 @@ impl Db {
         let conn = Database::connect(options).await?;
         let sqlite_writer =
             (conn.get_database_backend() == DbBackend::Sqlite).then(|| Arc::new(Mutex::new(())));
+        let writer = Writer {
+            conn: conn.clone(),
+            sqlite_writer,
+        };
         Ok(Self {
             conn,
-            sqlite_writer,
+            group: GroupCommit::start(writer.clone()),
+            writer,
         })
     }
 
@@ -77,6 +98,32 @@ impl Db {
 
     /// A transaction that writes but creates no event and changes no session.
     pub async fn begin_write(&self) -> Result<WriteTxn, DbErr> {
+        self.writer.begin_write().await
+    }
+
+    /// A transaction that creates events or changes the set of sessions. They run one at a
+    /// time, which gives three guarantees at once: event ids commit in increasing order (a
+    /// subscriber that has seen id N has seen every id below it), a fan-out never races a
+    /// sign-in or sign-out, and the send gate's check-then-insert is atomic.
+    pub async fn begin_ordered(&self) -> Result<WriteTxn, DbErr> {
+        self.writer.begin_ordered().await
+    }
+
+    /// Runs `op` as if in an ordered transaction of its own (same guarantees as
+    /// [`Db::begin_ordered`]), but shares the transaction and its commit with the ordered
+    /// operations submitted meanwhile. The result comes after the commit. For the hot
+    /// path: posting and reacting.
+    pub async fn ordered<T, F>(&self, op: F) -> Result<T>
+    where
+        T: Send + 'static,
+        F: for<'t> FnOnce(&'t DatabaseTransaction) -> OpFuture<'t, T> + Send + 'static,
+    {
+        self.group.submit(op).await
+    }
+}
+
+impl Writer {
+    async fn begin_write(&self) -> Result<WriteTxn, DbErr> {
         let writer = match &self.sqlite_writer {
             Some(lock) => Some(lock.clone().lock_owned().await),
             None => None,
@@ -88,13 +135,9 @@ impl Db {
         })
     }
 
-    /// A transaction that creates events or changes the set of sessions. They run one at a
-    /// time, which gives three guarantees at once: event ids commit in increasing order (a
-    /// subscriber that has seen id N has seen every id below it), a fan-out never races a
-    /// sign-in or sign-out, and the send gate's check-then-insert is atomic.
-    pub async fn begin_ordered(&self) -> Result<WriteTxn, DbErr> {
+    async fn begin_ordered(&self) -> Result<WriteTxn, DbErr> {
         let txn = self.begin_write().await?;
-        if self.backend() == DbBackend::Postgres {
+        if self.conn.get_database_backend() == DbBackend::Postgres {
             txn.execute_unprepared(&format!(
                 "SELECT pg_advisory_xact_lock({ORDERING_LOCK_KEY})"
             ))
@@ -112,18 +155,24 @@ impl WriteTxn {
     /// Commits if `result` is `Ok`, otherwise rolls back and waits for the rollback. A
     /// transaction that is merely dropped is rolled back lazily, after the writer lock is
     /// released, and the next writer would find the database still locked.
-    pub async fn finish<T>(self, result: crate::error::Result<T>) -> crate::error::Result<T> {
+    pub async fn finish<T>(self, result: Result<T>) -> Result<T> {
         match result {
             Ok(value) => {
                 self.txn.commit().await?;
                 Ok(value)
             }
             Err(err) => {
-                if let Err(rollback) = self.txn.rollback().await {
-                    tracing::warn!(error = %rollback, "rollback failed");
-                }
+                self.rollback().await;
                 Err(err)
             }
+        }
+    }
+
+    /// Rolls back and waits for it (see [`WriteTxn::finish`]). A failure is only logged:
+    /// the connection is then discarded, which ends the transaction too.
+    pub async fn rollback(self) {
+        if let Err(e) = self.txn.rollback().await {
+            tracing::warn!(error = %e, "rollback failed");
         }
     }
 }

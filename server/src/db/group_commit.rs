@@ -1,0 +1,166 @@
+//! Group commit for event-producing writes.
+//!
+//! Posting and reacting must run one at a time under the ordering lock (see
+//! [`Db::begin_ordered`]), and most of what such a transaction costs is fixed: taking the
+//! lock, `BEGIN IMMEDIATE`, and the commit, which on SQLite writes every page the fan-out
+//! touched (one queue-index page per session, whatever the number of events) and on
+//! PostgreSQL waits for the WAL flush. So operations that arrive while a transaction is
+//! running are not run in a transaction each: the next transaction takes all of them, runs
+//! each inside its own savepoint, and commits once. A refused operation (say, the gate is
+//! closed) rolls back to its savepoint and does not disturb the others.
+//!
+//! Callers see exactly what a transaction of their own would give them: their result only
+//! after the commit, every write of theirs or none, and the operations applied one after
+//! another in arrival order, each seeing the ones before it.
+
+use super::Writer;
+use crate::error::{Error, Result};
+use futures::FutureExt;
+use sea_orm::{DatabaseTransaction, TransactionTrait};
+use std::{future::Future, panic::AssertUnwindSafe, pin::Pin};
+use tokio::sync::{mpsc, oneshot};
+
+/// What an operation runs on: its savepoint inside the shared transaction.
+pub type OpFuture<'t, T> = Pin<Box<dyn Future<Output = Result<T>> + Send + 't>>;
+
+/// At most this many operations share a transaction, so the first of a long queue does
+/// not wait for the whole queue's writes.
+const MAX_BATCH: usize = 32;
+
+/// The sending half; the task that runs the batches ends when every clone is gone.
+#[derive(Clone)]
+pub(super) struct GroupCommit {
+    jobs: mpsc::UnboundedSender<Box<dyn Job>>,
+}
+
+impl GroupCommit {
+    /// Starts the committing task on the current runtime.
+    pub(super) fn start(writer: Writer) -> Self {
+        let (jobs, queue) = mpsc::unbounded_channel();
+        tokio::spawn(run(writer, queue));
+        Self { jobs }
+    }
+
+    pub(super) async fn submit<T, F>(&self, op: F) -> Result<T>
+    where
+        T: Send + 'static,
+        F: for<'t> FnOnce(&'t DatabaseTransaction) -> OpFuture<'t, T> + Send + 'static,
+    {
+        let (reply, outcome) = oneshot::channel();
+        let job = Pending {
+            op: Some(op),
+            outcome: None,
+            reply,
+        };
+        self.jobs
+            .send(Box::new(job))
+            .map_err(|_| Error::internal("the group-commit task has stopped"))?;
+        outcome
+            .await
+            .map_err(|_| Error::internal("the group-commit task dropped an operation"))?
+    }
+}
+
+async fn run(writer: Writer, mut queue: mpsc::UnboundedReceiver<Box<dyn Job>>) {
+    let mut batch = Vec::with_capacity(MAX_BATCH);
+    // `recv_many` waits for the first job, then takes whatever else is already waiting.
+    while queue.recv_many(&mut batch, MAX_BATCH).await > 0 {
+        let committed = commit_batch(&writer, &mut batch).await;
+        if let Err(cause) = &committed {
+            tracing::error!(error = %cause, operations = batch.len(), "a group commit failed");
+        }
+        for job in batch.drain(..) {
+            job.settle(committed.as_ref().err());
+        }
+    }
+}
+
+/// Runs every job of the batch in one transaction and commits it.
+async fn commit_batch(writer: &Writer, batch: &mut [Box<dyn Job>]) -> Result<()> {
+    let txn = writer.begin_ordered().await?;
+    // A lone operation needs no savepoint: if it fails, the whole transaction goes.
+    if let [job] = batch {
+        job.run(&txn).await;
+        if !job.succeeded() {
+            txn.rollback().await;
+            return Ok(());
+        }
+    } else {
+        for job in batch.iter_mut() {
+            if let Err(e) = run_in_savepoint(&txn, job.as_mut()).await {
+                // The transaction is in an unknown state; none of it may commit.
+                txn.rollback().await;
+                return Err(e);
+            }
+        }
+    }
+    Ok(txn.commit().await?)
+}
+
+/// Runs one operation in its own savepoint. `Err` only if the savepoint itself failed.
+async fn run_in_savepoint(txn: &DatabaseTransaction, job: &mut dyn Job) -> Result<()> {
+    let savepoint = txn.begin().await?;
+    job.run(&savepoint).await;
+    if job.succeeded() {
+        savepoint.commit().await?;
+    } else {
+        savepoint.rollback().await?;
+    }
+    Ok(())
+}
+
+/// One submitted operation, with its result type erased so a batch can mix them.
+trait Job: Send {
+    /// Runs the operation once and keeps its outcome until [`Job::settle`].
+    fn run<'t>(
+        &'t mut self,
+        txn: &'t DatabaseTransaction,
+    ) -> Pin<Box<dyn Future<Output = ()> + Send + 't>>;
+    fn succeeded(&self) -> bool;
+    /// Replies to the caller: the kept outcome, or an internal error if the batch did not
+    /// commit. An operation that failed on its own keeps its own error either way.
+    fn settle(self: Box<Self>, batch_failure: Option<&Error>);
+}
+
+struct Pending<T, F> {
+    op: Option<F>,
+    outcome: Option<Result<T>>,
+    reply: oneshot::Sender<Result<T>>,
+}
+
+impl<T, F> Job for Pending<T, F>
+where
+    T: Send + 'static,
+    F: for<'t> FnOnce(&'t DatabaseTransaction) -> OpFuture<'t, T> + Send + 'static,
+{
+    fn run<'t>(
+        &'t mut self,
+        txn: &'t DatabaseTransaction,
+    ) -> Pin<Box<dyn Future<Output = ()> + Send + 't>> {
+        Box::pin(async move {
+            if let Some(op) = self.op.take() {
+                // A panicking operation must not take the committing task (and with it
+                // every later write) down; it fails alone.
+                let outcome = AssertUnwindSafe(op(txn)).catch_unwind().await;
+                self.outcome = Some(
+                    outcome.unwrap_or_else(|_| Err(Error::internal("a write operation panicked"))),
+                );
+            }
+        })
+    }
+
+    fn succeeded(&self) -> bool {
+        matches!(self.outcome, Some(Ok(_)))
+    }
+
+    fn settle(self: Box<Self>, batch_failure: Option<&Error>) {
+        let outcome = match (self.outcome, batch_failure) {
+            (Some(Err(own)), _) => Err(own),
+            (_, Some(cause)) => Err(Error::internal(format!("group commit failed: {cause}"))),
+            (Some(Ok(value)), None) => Ok(value),
+            (None, None) => Err(Error::internal("an operation was never run")),
+        };
+        // The caller may have gone away (its call was cancelled); the write stands.
+        let _ = self.reply.send(outcome);
+    }
+}
