@@ -101,6 +101,10 @@ impl Application {
             let state = state.clone();
             tokio::spawn(async move { state.acks.run(&state.db, &state.shutdown).await })
         };
+        let checkpoints = {
+            let state = state.clone();
+            tokio::spawn(async move { state.db.run_checkpoints(&state.shutdown).await })
+        };
         let grace = Duration::from_secs(state.settings.server.shutdown_grace_secs);
         let drain = {
             let state = state.clone();
@@ -145,8 +149,9 @@ impl Application {
         state.shutdown.cancel();
         janitor.abort();
         feed.abort();
-        // The last acks are written before the process exits.
+        // The last acks are written before the process exits, then checkpointed.
         let _ = acks.await;
+        let _ = checkpoints.await;
         result
     }
 }

@@ -10,7 +10,7 @@ use crate::{
 };
 use chat_protocol::chat::v1 as pb;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter, QueryOrder,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
     QuerySelect, Set,
 };
 use std::sync::Arc;
@@ -44,9 +44,9 @@ pub async fn send(
 }
 
 /// The message, and the id of the event it created (`None` for a retry).
-async fn post(
+async fn post<C: ConnectionTrait>(
     state: &AppState,
-    txn: &DatabaseTransaction,
+    txn: &C,
     who: &Principal,
     content: Content,
     request_id: Option<ClientRequestId>,

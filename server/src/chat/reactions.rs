@@ -9,7 +9,7 @@ use crate::{
     state::AppState,
 };
 use chat_protocol::chat::v1 as pb;
-use sea_orm::{ActiveModelTrait, ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter, Set};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set, TryInsertResult};
 use std::sync::Arc;
 
 pub async fn react(
@@ -51,9 +51,9 @@ async fn change(
 }
 
 /// The updated message and the id of the event recording the change.
-async fn apply(
+async fn apply<C: ConnectionTrait>(
     state: &AppState,
-    txn: &DatabaseTransaction,
+    txn: &C,
     who: &Principal,
     id: &MessageId,
     emoji: &Emoji,
@@ -66,20 +66,26 @@ async fn apply(
         .ok_or_else(|| Error::not_found(format!("message {} not found", id.as_str())))?;
     let now = now_ms();
     if add {
-        reaction::ActiveModel {
+        let row = reaction::ActiveModel {
             message_seq: Set(target.seq),
             user_id: Set(who.user_id.clone()),
             emoji: Set(emoji.as_str().to_owned()),
             created_at: Set(now),
             ..Default::default()
+        };
+        // The unique index is the authority on duplicates, also under concurrency; a
+        // conflict writes nothing, so the refusal leaves a shared commit intact.
+        let inserted = reaction::Entity::insert(row)
+            .on_conflict_do_nothing_on([
+                reaction::Column::MessageSeq,
+                reaction::Column::UserId,
+                reaction::Column::Emoji,
+            ])
+            .exec_without_returning(txn)
+            .await?;
+        if !matches!(inserted, TryInsertResult::Inserted(n) if n > 0) {
+            return Err(already_reacted(emoji));
         }
-        .insert(txn)
-        .await
-        // The unique index is the authority on duplicates, also under concurrency.
-        .map_err(|e| match Error::from(e) {
-            Error::AlreadyExists(_) => already_reacted(emoji),
-            other => other,
-        })?;
     } else {
         let deleted = reaction::Entity::delete_many()
             .filter(reaction::Column::MessageSeq.eq(target.seq))

@@ -6,21 +6,22 @@
 //! touched (one queue-index page per session, whatever the number of events) and on
 //! PostgreSQL waits for the WAL flush. So operations that arrive while a transaction is
 //! running are not run in a transaction each: the next transaction takes all of them, runs
-//! each inside its own savepoint, and commits once. A refused operation (say, the gate is
-//! closed) rolls back to its savepoint and does not disturb the others.
+//! them one after another in arrival order (each seeing the ones before it), and commits
+//! once. Every caller gets its result only after that commit.
 //!
-//! Callers see exactly what a transaction of their own would give them: their result only
-//! after the commit, every write of theirs or none, and the operations applied one after
-//! another in arrival order, each seeing the ones before it.
+//! A refused operation (the gate is closed, the reaction exists) writes nothing, so it
+//! leaves the others alone. An operation that fails after writing, or on a database error,
+//! could leave partial writes (on PostgreSQL, an aborted transaction), so the whole batch is
+//! rolled back and each of its accepted operations fails with INTERNAL; [`OpConn`] tells
+//! the two cases apart.
 
-use super::Writer;
+use super::{OpConn, Writer};
 use crate::error::{Error, Result};
 use futures::FutureExt;
-use sea_orm::{DatabaseTransaction, TransactionTrait};
 use std::{future::Future, panic::AssertUnwindSafe, pin::Pin};
 use tokio::sync::{mpsc, oneshot};
 
-/// What an operation runs on: its savepoint inside the shared transaction.
+/// What an operation returns; it runs on an [`OpConn`] for the shared transaction.
 pub type OpFuture<'t, T> = Pin<Box<dyn Future<Output = Result<T>> + Send + 't>>;
 
 /// At most this many operations share a transaction, so the first of a long queue does
@@ -44,7 +45,7 @@ impl GroupCommit {
     pub(super) async fn submit<T, F>(&self, op: F) -> Result<T>
     where
         T: Send + 'static,
-        F: for<'t> FnOnce(&'t DatabaseTransaction) -> OpFuture<'t, T> + Send + 'static,
+        F: for<'t> FnOnce(&'t OpConn<'t>) -> OpFuture<'t, T> + Send + 'static,
     {
         let (reply, outcome) = oneshot::channel();
         let job = Pending {
@@ -65,7 +66,13 @@ async fn run(writer: Writer, mut queue: mpsc::UnboundedReceiver<Box<dyn Job>>) {
     let mut batch = Vec::with_capacity(MAX_BATCH);
     // `recv_many` waits for the first job, then takes whatever else is already waiting.
     while queue.recv_many(&mut batch, MAX_BATCH).await > 0 {
+        let started = std::time::Instant::now();
         let committed = commit_batch(&writer, &mut batch).await;
+        tracing::debug!(
+            operations = batch.len(),
+            elapsed_us = started.elapsed().as_micros(),
+            "group commit"
+        );
         if let Err(cause) = &committed {
             tracing::error!(error = %cause, operations = batch.len(), "a group commit failed");
         }
@@ -78,33 +85,20 @@ async fn run(writer: Writer, mut queue: mpsc::UnboundedReceiver<Box<dyn Job>>) {
 /// Runs every job of the batch in one transaction and commits it.
 async fn commit_batch(writer: &Writer, batch: &mut [Box<dyn Job>]) -> Result<()> {
     let txn = writer.begin_ordered().await?;
-    // A lone operation needs no savepoint: if it fails, the whole transaction goes.
-    if let [job] = batch {
-        job.run(&txn).await;
-        if !job.succeeded() {
+    for job in batch.iter_mut() {
+        let conn = OpConn::new(&txn);
+        job.run(&conn).await;
+        if !job.succeeded() && conn.touched() {
             txn.rollback().await;
-            return Ok(());
-        }
-    } else {
-        for job in batch.iter_mut() {
-            if let Err(e) = run_in_savepoint(&txn, job.as_mut()).await {
-                // The transaction is in an unknown state; none of it may commit.
-                txn.rollback().await;
-                return Err(e);
-            }
+            return Err(Error::internal(
+                "an operation failed after writing; its batch was rolled back",
+            ));
         }
     }
-    Ok(txn.commit().await?)
-}
-
-/// Runs one operation in its own savepoint. `Err` only if the savepoint itself failed.
-async fn run_in_savepoint(txn: &DatabaseTransaction, job: &mut dyn Job) -> Result<()> {
-    let savepoint = txn.begin().await?;
-    job.run(&savepoint).await;
-    if job.succeeded() {
-        savepoint.commit().await?;
+    if batch.iter().any(|job| job.succeeded()) {
+        txn.commit().await?;
     } else {
-        savepoint.rollback().await?;
+        txn.rollback().await;
     }
     Ok(())
 }
@@ -112,10 +106,8 @@ async fn run_in_savepoint(txn: &DatabaseTransaction, job: &mut dyn Job) -> Resul
 /// One submitted operation, with its result type erased so a batch can mix them.
 trait Job: Send {
     /// Runs the operation once and keeps its outcome until [`Job::settle`].
-    fn run<'t>(
-        &'t mut self,
-        txn: &'t DatabaseTransaction,
-    ) -> Pin<Box<dyn Future<Output = ()> + Send + 't>>;
+    fn run<'t>(&'t mut self, conn: &'t OpConn<'t>)
+    -> Pin<Box<dyn Future<Output = ()> + Send + 't>>;
     fn succeeded(&self) -> bool;
     /// Replies to the caller: the kept outcome, or an internal error if the batch did not
     /// commit. An operation that failed on its own keeps its own error either way.
@@ -131,17 +123,17 @@ struct Pending<T, F> {
 impl<T, F> Job for Pending<T, F>
 where
     T: Send + 'static,
-    F: for<'t> FnOnce(&'t DatabaseTransaction) -> OpFuture<'t, T> + Send + 'static,
+    F: for<'t> FnOnce(&'t OpConn<'t>) -> OpFuture<'t, T> + Send + 'static,
 {
     fn run<'t>(
         &'t mut self,
-        txn: &'t DatabaseTransaction,
+        conn: &'t OpConn<'t>,
     ) -> Pin<Box<dyn Future<Output = ()> + Send + 't>> {
         Box::pin(async move {
             if let Some(op) = self.op.take() {
                 // A panicking operation must not take the committing task (and with it
-                // every later write) down; it fails alone.
-                let outcome = AssertUnwindSafe(op(txn)).catch_unwind().await;
+                // every later write) down; it fails like any other.
+                let outcome = AssertUnwindSafe(op(conn)).catch_unwind().await;
                 self.outcome = Some(
                     outcome.unwrap_or_else(|_| Err(Error::internal("a write operation panicked"))),
                 );

@@ -3,9 +3,11 @@
 //! operations that share a transaction with their neighbours (group commit).
 
 mod group_commit;
+mod op_conn;
 
 use group_commit::GroupCommit;
 pub use group_commit::OpFuture;
+pub use op_conn::OpConn;
 
 use crate::error::Result;
 use migration::{Migrator, MigratorTrait};
@@ -16,6 +18,7 @@ use sea_orm::{
 };
 use std::{ops::Deref, path::Path, sync::Arc, time::Duration};
 use tokio::sync::{Mutex, OwnedMutexGuard};
+use tokio_util::sync::CancellationToken;
 
 /// Key of the PostgreSQL advisory lock that orders event-producing transactions.
 const ORDERING_LOCK_KEY: i64 = 0x6368_6174; // "chat"
@@ -55,33 +58,59 @@ impl Db {
         } else {
             url.to_owned()
         };
-        let mut options = ConnectOptions::new(url);
-        options
-            .max_connections(max_connections.max(2))
-            .connect_timeout(Duration::from_secs(10))
-            .acquire_timeout(Duration::from_secs(10))
-            .sqlx_logging(false)
-            .map_sqlx_sqlite_opts(|opts| {
-                opts.journal_mode(SqliteJournalMode::Wal)
-                    // NORMAL is durable against a killed process (the WAL is in the OS);
-                    // only a power cut can lose the last commits.
-                    .synchronous(SqliteSynchronous::Normal)
-                    .busy_timeout(Duration::from_secs(10))
-                    .foreign_keys(true)
-                    .create_if_missing(true)
-            });
-        let conn = Database::connect(options).await?;
-        let sqlite_writer =
-            (conn.get_database_backend() == DbBackend::Sqlite).then(|| Arc::new(Mutex::new(())));
-        let writer = Writer {
-            conn: conn.clone(),
-            sqlite_writer,
+        let conn = Database::connect(options(&url, max_connections.max(2), false)).await?;
+        let writer = if conn.get_database_backend() == DbBackend::Sqlite {
+            // Every write goes through one connection of its own. SQLite takes one writer
+            // at a time anyway, and a connection whose transaction follows its own last
+            // commit keeps its page cache; after another connection's commit it would drop
+            // it and read every page again (with a thousand sessions, the whole queue
+            // index). A large cache, because the fan-out touches a page per session.
+            // Its commits never checkpoint (copy the WAL back into the database file and
+            // fsync): `run_checkpoints` does that beside it, off the posting path.
+            let options = options(&url, 1, true);
+            Writer {
+                conn: Database::connect(options).await?,
+                sqlite_writer: Some(Arc::new(Mutex::new(()))),
+            }
+        } else {
+            Writer {
+                conn: conn.clone(),
+                sqlite_writer: None,
+            }
         };
         Ok(Self {
             conn,
             group: GroupCommit::start(writer.clone()),
             writer,
         })
+    }
+
+    /// SQLite only (returns at once otherwise): copies committed WAL frames back into the
+    /// database file every [`CHECKPOINT_EVERY`] until `stop`, then once more, fully. A
+    /// passive checkpoint waits for no reader and no writer, so the posting path never
+    /// pays for it; the WAL still restarts from its beginning once a checkpoint has
+    /// caught up, which keeps the file small.
+    pub async fn run_checkpoints(&self, stop: &CancellationToken) {
+        if self.writer.sqlite_writer.is_none() {
+            return;
+        }
+        loop {
+            let stopping = tokio::select! {
+                () = stop.cancelled() => true,
+                () = tokio::time::sleep(CHECKPOINT_EVERY) => false,
+            };
+            let mode = if stopping { "TRUNCATE" } else { "PASSIVE" };
+            if let Err(e) = self
+                .conn
+                .execute_unprepared(&format!("PRAGMA wal_checkpoint({mode})"))
+                .await
+            {
+                tracing::warn!(error = %e, "WAL checkpoint failed; will retry");
+            }
+            if stopping {
+                return;
+            }
+        }
     }
 
     pub async fn migrate(&self) -> Result<(), DbErr> {
@@ -111,12 +140,16 @@ impl Db {
 
     /// Runs `op` as if in an ordered transaction of its own (same guarantees as
     /// [`Db::begin_ordered`]), but shares the transaction and its commit with the ordered
-    /// operations submitted meanwhile. The result comes after the commit. For the hot
+    /// operations submitted meanwhile; the result comes after the commit. For the hot
     /// path: posting and reacting.
+    ///
+    /// An operation that refuses must do so before it writes anything (use
+    /// `ON CONFLICT DO NOTHING` rather than a unique violation): one that fails after
+    /// writing takes its whole batch down with it (see `group_commit`).
     pub async fn ordered<T, F>(&self, op: F) -> Result<T>
     where
         T: Send + 'static,
-        F: for<'t> FnOnce(&'t DatabaseTransaction) -> OpFuture<'t, T> + Send + 'static,
+        F: for<'t> FnOnce(&'t OpConn<'t>) -> OpFuture<'t, T> + Send + 'static,
     {
         self.group.submit(op).await
     }
@@ -145,6 +178,40 @@ impl Writer {
         }
         Ok(txn)
     }
+}
+
+/// How often committed SQLite pages are copied from the WAL into the database file.
+pub const CHECKPOINT_EVERY: Duration = Duration::from_millis(500);
+
+/// Page cache of the SQLite writer connection (the default is 2 MiB).
+const WRITER_CACHE_KIB: u32 = 64 * 1024;
+
+/// `sqlite_writer`: the options of the one SQLite connection that writes.
+fn options(url: &str, max_connections: u32, sqlite_writer: bool) -> ConnectOptions {
+    let mut options = ConnectOptions::new(url);
+    options
+        .max_connections(max_connections)
+        .connect_timeout(Duration::from_secs(10))
+        .acquire_timeout(Duration::from_secs(10))
+        .sqlx_logging(false)
+        .map_sqlx_sqlite_opts(move |opts| {
+            let opts = opts
+                .journal_mode(SqliteJournalMode::Wal)
+                // NORMAL is durable against a killed process (the WAL is in the OS);
+                // only a power cut can lose the last commits.
+                .synchronous(SqliteSynchronous::Normal)
+                .busy_timeout(Duration::from_secs(10))
+                .foreign_keys(true)
+                .create_if_missing(true);
+            if sqlite_writer {
+                // Negative: a size in KiB rather than in pages.
+                opts.pragma("cache_size", format!("-{WRITER_CACHE_KIB}"))
+                    .pragma("wal_autocheckpoint", "0")
+            } else {
+                opts
+            }
+        });
+    options
 }
 
 impl WriteTxn {

@@ -2,15 +2,12 @@
 
 use crate::{
     db::Db,
-    entity::{event, event_queue, session},
+    entity::{event, event_queue},
     error::Result,
 };
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, JoinType, QueryFilter, QueryOrder,
-    QuerySelect, RelationTrait,
-    sea_query::{
-        Expr, ExprTrait, PostgresQueryBuilder, Query, QueryStatementWriter, SqliteQueryBuilder,
-    },
+    QuerySelect, RelationTrait, Statement,
 };
 
 /// The session's queued events after `cursor`, oldest first: (event id, stored payload).
@@ -34,45 +31,48 @@ pub async fn fetch<C: ConnectionTrait>(
         .await?)
 }
 
-/// Cumulative acknowledgements for several sessions in one transaction: each removes
-/// everything up to and including its mark, and clears the session's resync mark once
-/// the client has acknowledged the ResyncRequired notice.
+/// Cumulative acknowledgements for several sessions at once: each removes everything up
+/// to and including its mark, and clears the session's resync mark once the client has
+/// acknowledged the ResyncRequired notice.
 ///
-/// All the statements go to the database as one script: with a thousand sessions acking,
-/// a round trip per statement would hold the writer (and with it every post) for tens of
-/// milliseconds. The values are rendered by sea-query's escaping, never spliced by hand.
+/// The marks go to the database as one JSON parameter and two set-based statements: with a
+/// thousand sessions acking, a statement per session would hold the writer (and with it
+/// every post) for tens of milliseconds, parsing alone. The work rides in the group commit
+/// with the posts and reactions, sharing their transaction and commit.
 pub async fn ack_many(db: &Db, marks: &[(String, i64)]) -> Result<()> {
     if marks.is_empty() {
         return Ok(());
     }
+    let marks = serde_json::to_string(marks).map_err(crate::error::Error::internal)?;
     let backend = db.backend();
-    let mut script = String::new();
-    for (session_id, up_to) in marks {
-        let delete = Query::delete()
-            .from_table(event_queue::Entity)
-            .and_where(Expr::col(event_queue::Column::SessionId).eq(session_id.as_str()))
-            .and_where(Expr::col(event_queue::Column::EventId).lte(*up_to))
-            .to_owned();
-        let clear_resync = Query::update()
-            .table(session::Entity)
-            .value(session::Column::TrimmedUpTo, Option::<i64>::None)
-            .and_where(Expr::col(session::Column::Id).eq(session_id.as_str()))
-            .and_where(Expr::col(session::Column::TrimmedUpTo).lte(*up_to))
-            .to_owned();
-        script.push_str(&render(backend, &delete));
-        script.push_str(";\n");
-        script.push_str(&render(backend, &clear_resync));
-        script.push_str(";\n");
-    }
-    let txn = db.begin_write().await?;
-    let acked = txn.execute_unprepared(&script).await.map(drop);
-    txn.finish(acked.map_err(Into::into)).await
+    let (delete, clear_resync) = match backend {
+        DbBackend::Postgres => (PG_DELETE_ACKED, PG_CLEAR_RESYNC),
+        _ => (SQLITE_DELETE_ACKED, SQLITE_CLEAR_RESYNC),
+    };
+    db.ordered(move |conn| {
+        Box::pin(async move {
+            for sql in [delete, clear_resync] {
+                let statement =
+                    Statement::from_sql_and_values(backend, sql, [marks.clone().into()]);
+                conn.execute_raw(statement).await?;
+            }
+            Ok(())
+        })
+    })
+    .await
 }
 
-/// The statement as SQL text with its values inlined (and escaped) for `backend`.
-fn render(backend: DbBackend, statement: &impl QueryStatementWriter) -> String {
-    match backend {
-        DbBackend::Postgres => statement.to_string(PostgresQueryBuilder),
-        _ => statement.to_string(SqliteQueryBuilder),
-    }
-}
+// The parameter is a JSON array of [session_id, up_to] pairs. Both plans look each pair up
+// in the queue's primary key (session_id, event_id).
+const SQLITE_DELETE_ACKED: &str = "DELETE FROM event_queue WHERE rowid IN ( \
+    SELECT q.rowid FROM json_each(?) AS m JOIN event_queue AS q \
+    ON q.session_id = json_extract(m.value, '$[0]') AND q.event_id <= json_extract(m.value, '$[1]'))";
+const SQLITE_CLEAR_RESYNC: &str = "UPDATE sessions SET trimmed_up_to = NULL \
+    WHERE trimmed_up_to IS NOT NULL AND EXISTS ( \
+    SELECT 1 FROM json_each(?) AS m WHERE json_extract(m.value, '$[0]') = sessions.id \
+    AND sessions.trimmed_up_to <= json_extract(m.value, '$[1]'))";
+const PG_DELETE_ACKED: &str = "DELETE FROM event_queue AS q USING jsonb_array_elements($1::jsonb) AS m \
+    WHERE q.session_id = m ->> 0 AND q.event_id <= (m ->> 1)::bigint";
+const PG_CLEAR_RESYNC: &str = "UPDATE sessions AS s SET trimmed_up_to = NULL \
+    FROM jsonb_array_elements($1::jsonb) AS m \
+    WHERE s.trimmed_up_to IS NOT NULL AND s.id = m ->> 0 AND s.trimmed_up_to <= (m ->> 1)::bigint";
