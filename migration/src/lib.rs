@@ -5,6 +5,7 @@ pub use sea_orm_migration::prelude::*;
 
 mod m20261129_000001_initial;
 mod m20261129_000002_session_first_event;
+mod m20261130_000003_lean_event_queue;
 
 pub struct Migrator;
 
@@ -14,6 +15,7 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(m20261129_000001_initial::Migration),
             Box::new(m20261129_000002_session_first_event::Migration),
+            Box::new(m20261130_000003_lean_event_queue::Migration),
         ]
     }
 }

@@ -64,8 +64,8 @@ pub async fn ack_many(db: &Db, marks: &[(String, i64)]) -> Result<()> {
 
 // The parameter is a JSON array of [session_id, up_to] pairs. Both plans look each pair up
 // in the queue's primary key (session_id, event_id).
-const SQLITE_DELETE_ACKED: &str = "DELETE FROM event_queue WHERE rowid IN ( \
-    SELECT q.rowid FROM json_each(?) AS m JOIN event_queue AS q \
+const SQLITE_DELETE_ACKED: &str = "DELETE FROM event_queue WHERE (session_id, event_id) IN ( \
+    SELECT q.session_id, q.event_id FROM json_each(?) AS m JOIN event_queue AS q \
     ON q.session_id = json_extract(m.value, '$[0]') AND q.event_id <= json_extract(m.value, '$[1]'))";
 const SQLITE_CLEAR_RESYNC: &str = "UPDATE sessions SET trimmed_up_to = NULL \
     WHERE trimmed_up_to IS NOT NULL AND EXISTS ( \
