@@ -80,7 +80,8 @@ impl Db {
         };
         Ok(Self {
             conn,
-            group: GroupCommit::start(writer.clone()),
+            group: GroupCommit::start(writer.clone())
+                .map_err(|e| DbErr::Custom(format!("starting the group-commit writer: {e}")))?,
             writer,
         })
     }
