@@ -6,22 +6,24 @@ use crate::{
     error::Result,
 };
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
+    ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, QueryFilter, QueryOrder,
+    QuerySelect,
+    sea_query::{Expr, ExprTrait, Query, QueryStatementBuilder},
 };
 
 pub struct GateState {
-    pub last_message: Option<message::Model>,
+    pub last_message_id: Option<String>,
     pub counted: u32,
     pub required: u32,
 }
 
 impl GateState {
     pub fn can_send(&self) -> bool {
-        self.last_message.is_none() || self.counted >= self.required
+        self.last_message_id.is_none() || self.counted >= self.required
     }
 
     pub fn needed(&self) -> u32 {
-        if self.last_message.is_none() {
+        if self.last_message_id.is_none() {
             0
         } else {
             self.required.saturating_sub(self.counted)
@@ -37,38 +39,42 @@ impl GateState {
     }
 }
 
+/// One query: the user's last message and how many distinct others reacted to it.
 pub async fn check<C: ConnectionTrait>(db: &C, user_id: &str, required: u32) -> Result<GateState> {
-    let last_message = message::Entity::find()
+    #[derive(FromQueryResult)]
+    struct Last {
+        id: String,
+        counted: i64,
+    }
+    let reactor = Expr::col((reaction::Entity, reaction::Column::UserId));
+    let counted = Query::select()
+        .expr(reactor.clone().count_distinct())
+        .from(reaction::Entity)
+        .and_where(
+            Expr::col((reaction::Entity, reaction::Column::MessageSeq))
+                .equals((message::Entity, message::Column::Seq)),
+        )
+        .and_where(reactor.ne(Expr::col((message::Entity, message::Column::UserId))))
+        .to_owned();
+    let last = message::Entity::find()
+        .select_only()
+        .column(message::Column::Id)
+        .expr_as(
+            Expr::SubQuery(None, Box::new(counted.into_sub_query_statement())),
+            "counted",
+        )
         .filter(message::Column::UserId.eq(user_id))
         .order_by_desc(message::Column::Seq)
+        .into_model::<Last>()
         .one(db)
         .await?;
-    let counted = match &last_message {
-        None => 0,
-        Some(m) => counted_reactions(db, m.seq, &m.user_id).await?,
-    };
     Ok(GateState {
-        last_message,
-        counted,
+        counted: last
+            .as_ref()
+            .map_or(0, |l| u32::try_from(l.counted).unwrap_or(u32::MAX)),
+        last_message_id: last.map(|l| l.id),
         required,
     })
-}
-
-/// Distinct users other than the author who reacted (with any emoji).
-pub async fn counted_reactions<C: ConnectionTrait>(
-    db: &C,
-    message_seq: i64,
-    author_id: &str,
-) -> Result<u32> {
-    let reactors = reaction::Entity::find()
-        .select_only()
-        .column(reaction::Column::UserId)
-        .distinct()
-        .filter(reaction::Column::MessageSeq.eq(message_seq))
-        .filter(reaction::Column::UserId.ne(author_id))
-        .count(db)
-        .await?;
-    Ok(u32::try_from(reactors).unwrap_or(u32::MAX))
 }
 
 #[cfg(test)]
@@ -76,16 +82,8 @@ mod tests {
     use super::*;
 
     fn state(last: bool, counted: u32) -> GateState {
-        let last_message = last.then(|| message::Model {
-            seq: 1,
-            id: "m".into(),
-            user_id: "u".into(),
-            content: "hi".into(),
-            created_at: 0,
-            client_request_id: None,
-        });
         GateState {
-            last_message,
+            last_message_id: last.then(|| "m".to_owned()),
             counted,
             required: 2,
         }

@@ -139,7 +139,7 @@ pub async fn send_status(state: &AppState, who: &Principal) -> Result<pb::SendSt
     Ok(pb::SendStatus {
         can_send: gate.can_send(),
         reactions_needed: gate.needed(),
-        last_message_id: gate.last_message.map(|m| m.id).unwrap_or_default(),
+        last_message_id: gate.last_message_id.unwrap_or_default(),
         required_reactions: gate.required,
     })
 }
