@@ -1,7 +1,7 @@
 //! Group commit for event-producing writes.
 //!
 //! Posting and reacting must run one at a time under the ordering lock (see
-//! [`Db::begin_ordered`]), and most of what such a transaction costs is fixed: taking the
+//! [`super::Db::begin_ordered`]), and most of what such a transaction costs is fixed: taking the
 //! lock, `BEGIN IMMEDIATE`, and the commit, which on SQLite writes every page the fan-out
 //! touched (one queue-index page per session, whatever the number of events) and on
 //! PostgreSQL waits for the WAL flush. So operations that arrive while a transaction is

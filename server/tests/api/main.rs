@@ -3,6 +3,7 @@
 
 mod auth;
 mod delivery;
+mod group_commit;
 mod helpers;
 mod messages;
 mod reactions;
