@@ -1,7 +1,7 @@
-//! Getting events to sessions: the in-process wake-up after each commit, the feed that
-//! reads each new event once for every stream, the registry of open streams, the
-//! Subscribe stream itself, batched acknowledgements, and the janitor that keeps every
-//! queue bounded.
+//! Getting events to sessions: the in-process wake-up after each commit (and, on
+//! PostgreSQL, from other replicas), the feed that reads each new event once for every
+//! stream, the registry of open streams, the Subscribe stream itself, batched
+//! acknowledgements, and the janitor that keeps every queue bounded.
 
 pub mod acks;
 pub mod feed;
@@ -9,6 +9,7 @@ pub mod janitor;
 pub mod notifier;
 pub mod queue;
 pub mod registry;
+pub mod replicas;
 pub mod subscription;
 
 pub use acks::AckBuffer;

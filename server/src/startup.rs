@@ -5,7 +5,7 @@
 use crate::{
     auth::{AuthInterceptor, secret},
     db::Db,
-    delivery::{EventFeed, janitor},
+    delivery::{EventFeed, janitor, replicas},
     service::{AuthApi, ChatApi},
     settings::Settings,
     state::AppState,
@@ -97,6 +97,7 @@ impl Application {
         state.feed.start_at_latest(&state).await?;
         let feed = tokio::spawn(EventFeed::run(state.clone()));
         let janitor = tokio::spawn(janitor::run(state.clone()));
+        let replicas = tokio::spawn(replicas::listen(state.clone()));
         let acks = {
             let state = state.clone();
             tokio::spawn(async move { state.acks.run(&state.db, &state.shutdown).await })
@@ -149,6 +150,7 @@ impl Application {
         state.shutdown.cancel();
         janitor.abort();
         feed.abort();
+        replicas.abort();
         // The last acks are written before the process exits, then checkpointed.
         let _ = acks.await;
         let _ = checkpoints.await;

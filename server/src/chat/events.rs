@@ -1,5 +1,6 @@
 //! Recording events. Inserting the row runs the Event entity's `after_save` hook, which
-//! fans it out to the connected sessions on the same transaction.
+//! fans it out to the connected sessions on the same transaction; on PostgreSQL the other
+//! replicas are told at commit.
 
 use crate::{domain::timestamp, entity::event, error::Result};
 use chat_protocol::chat::v1 as pb;
@@ -27,6 +28,7 @@ pub async fn record<C: ConnectionTrait>(
     }
     .insert(db)
     .await?;
+    crate::delivery::replicas::announce(db, model.id).await?;
     Ok(model.id)
 }
 

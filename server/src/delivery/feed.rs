@@ -5,7 +5,8 @@
 //! Reading by id is gap-free because event-producing transactions commit one at a time
 //! in id order (the ordering lock, which on PostgreSQL spans replicas): once id N is
 //! visible, every lower id is visible or was rolled back. So the feed also carries events
-//! committed by other replicas; the poll interval bounds how late they are.
+//! committed by other replicas: `replicas` wakes it for them on PostgreSQL, and the poll
+//! interval bounds how late they are when a wake-up is lost.
 
 use crate::{chat::events, entity::event, error::Result, state::AppState};
 use chat_protocol::chat::v1 as pb;
@@ -87,8 +88,9 @@ impl EventFeed {
         }
     }
 
-    /// Call [`EventFeed::start_at_latest`] first. Pulls on every commit notice, and every poll interval as a safety net (and for
-    /// events committed by other replicas), until shutdown.
+    /// Call [`EventFeed::start_at_latest`] first. Pulls on every commit notice (from this
+    /// process or, on PostgreSQL, from another replica), and every poll interval as a
+    /// safety net, until shutdown.
     pub async fn run(state: Arc<AppState>) {
         let feed = &state.feed;
         let mut wake = state.notifier.subscribe();

@@ -25,7 +25,8 @@ pub struct TestApp {
     channel: Channel,
     shutdown: CancellationToken,
     server: Option<JoinHandle<anyhow::Result<()>>>,
-    _db: TestDb,
+    /// `None` for a replica: the first server owns the database.
+    _db: Option<TestDb>,
 }
 
 pub async fn spawn_app() -> TestApp {
@@ -43,10 +44,14 @@ pub async fn spawn_app_with(adjust: impl FnOnce(&mut Settings)) -> TestApp {
     settings.server.shutdown_grace_secs = 2;
     settings.delivery.poll_interval_ms = 500;
     adjust(&mut settings);
+    start(settings, Some(db)).await
+}
+
+async fn start(settings: Settings, db: Option<TestDb>) -> TestApp {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("bind");
-    let app = Application::build(settings, listener)
+    let app = Application::build(settings.clone(), listener)
         .await
         .expect("build app");
     let addr = app.local_addr().expect("addr");
@@ -69,6 +74,14 @@ pub async fn spawn_app_with(adjust: impl FnOnce(&mut Settings)) -> TestApp {
 }
 
 impl TestApp {
+    /// Another server on the same database (a replica), with settings `adjust` may change.
+    /// Keep `self` alive as long as the replica: it owns the database.
+    pub async fn spawn_replica(&self, adjust: impl FnOnce(&mut Settings)) -> TestApp {
+        let mut settings = self.state.settings.clone();
+        adjust(&mut settings);
+        start(settings, None).await
+    }
+
     pub fn channel(&self) -> Channel {
         self.channel.clone()
     }

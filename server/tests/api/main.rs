@@ -7,6 +7,7 @@ mod group_commit;
 mod helpers;
 mod messages;
 mod reactions;
+mod replicas;
 mod send_gate;
 #[path = "../support/test_db.rs"]
 mod test_db;
