@@ -81,7 +81,12 @@ async fn run(writer: Writer, mut queue: mpsc::UnboundedReceiver<Box<dyn Job>>) {
     // `recv_many` waits for the first job, then takes whatever else is already waiting.
     while queue.recv_many(&mut batch, MAX_BATCH).await > 0 {
         let started = std::time::Instant::now();
-        let committed = commit_batch(&writer, &mut batch).await;
+        // Operations catch their own panics; this catches the committer's (a bug below
+        // us), so one bad batch fails alone instead of stopping every later write.
+        let committed = AssertUnwindSafe(commit_batch(&writer, &mut batch))
+            .catch_unwind()
+            .await
+            .unwrap_or_else(|_| Err(Error::internal("the group commit panicked")));
         tracing::debug!(
             operations = batch.len(),
             elapsed_us = started.elapsed().as_micros(),
