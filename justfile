@@ -43,9 +43,10 @@ test *args:
 test-pg url="postgres://postgres@127.0.0.1:5432/postgres" *args:
     TEST_DATABASE_URL={{url}} cargo test --workspace {{args}}
 
-# The load generator against a running server, e.g. `just bench --help`.
+# Without arguments: every BENCHMARKS.md scenario, three runs each, and the medians.
+# With arguments: the load generator itself, e.g. `just bench --spawn sqlite` or `just bench --help`.
 bench *args:
-    cargo run --release -p chat-loadgen -- {{args}}
+    if [ -z "{{args}}" ]; then bash loadgen/scripts/bench-all.sh; else cargo run --release -p chat-loadgen -- {{args}}; fi
 
 # Database migrations on the configured database: up, down, status.
 migrate action="status" *args:
