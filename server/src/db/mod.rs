@@ -2,9 +2,11 @@
 //! the kinds of write the rules need: plain write transactions, ordered ones, and ordered
 //! operations that share a transaction with their neighbours (group commit).
 
+mod checkpoint;
 mod group_commit;
 mod op_conn;
 
+pub use checkpoint::CHECKPOINT_EVERY;
 use group_commit::GroupCommit;
 pub use group_commit::OpFuture;
 pub use op_conn::OpConn;
@@ -18,7 +20,6 @@ use sea_orm::{
 };
 use std::{ops::Deref, path::Path, sync::Arc, time::Duration};
 use tokio::sync::{Mutex, OwnedMutexGuard};
-use tokio_util::sync::CancellationToken;
 
 /// Key of the PostgreSQL advisory lock that orders event-producing transactions.
 const ORDERING_LOCK_KEY: i64 = 0x6368_6174; // "chat"
@@ -84,34 +85,6 @@ impl Db {
                 .map_err(|e| DbErr::Custom(format!("starting the group-commit writer: {e}")))?,
             writer,
         })
-    }
-
-    /// SQLite only (returns at once otherwise): copies committed WAL frames back into the
-    /// database file every [`CHECKPOINT_EVERY`] until `stop`, then once more, fully. A
-    /// passive checkpoint waits for no reader and no writer, so the posting path never
-    /// pays for it; the WAL still restarts from its beginning once a checkpoint has
-    /// caught up, which keeps the file small.
-    pub async fn run_checkpoints(&self, stop: &CancellationToken) {
-        if self.writer.sqlite_writer.is_none() {
-            return;
-        }
-        loop {
-            let stopping = tokio::select! {
-                () = stop.cancelled() => true,
-                () = tokio::time::sleep(CHECKPOINT_EVERY) => false,
-            };
-            let mode = if stopping { "TRUNCATE" } else { "PASSIVE" };
-            if let Err(e) = self
-                .conn
-                .execute_unprepared(&format!("PRAGMA wal_checkpoint({mode})"))
-                .await
-            {
-                tracing::warn!(error = %e, "WAL checkpoint failed; will retry");
-            }
-            if stopping {
-                return;
-            }
-        }
     }
 
     pub async fn migrate(&self) -> Result<(), DbErr> {
@@ -180,9 +153,6 @@ impl Writer {
         Ok(txn)
     }
 }
-
-/// How often committed SQLite pages are copied from the WAL into the database file.
-pub const CHECKPOINT_EVERY: Duration = Duration::from_millis(500);
 
 /// Page cache of the SQLite writer connection (the default is 2 MiB).
 const WRITER_CACHE_KIB: u32 = 64 * 1024;
