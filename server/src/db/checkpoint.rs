@@ -69,7 +69,7 @@ impl Db {
             .await?;
         // The row is (busy, frames in the WAL, frames checkpointed).
         match row {
-            Some(row) => row.try_get_by_index::<i64>(1).map_err(Into::into),
+            Some(row) => row.try_get_by_index::<i64>(1),
             None => Ok(0),
         }
     }
