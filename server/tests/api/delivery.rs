@@ -164,14 +164,7 @@ async fn signing_out_ends_the_stream_and_drops_the_queue() {
 #[tokio::test]
 async fn event_ids_increase_across_many_concurrent_writers() {
     let app = spawn_app().await;
-    let author = app.user("author").await;
-    let m = author.send("react to me").await.expect("send");
-    let mut reactors = Vec::new();
-    for i in 0..6 {
-        reactors.push(app.user(&format!("reactor{i}")).await);
-    }
-    let watcher = app.user("watcher").await;
-    let mut events = watcher.subscribe().await;
+    let (_author, m, reactors, mut events) = reaction_scene(&app).await;
     let emoji = ["👍", "❤️", "😂", "😮"];
     let mut tasks = Vec::new();
     for r in &reactors {

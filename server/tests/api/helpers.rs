@@ -345,3 +345,16 @@ pub async fn open_gate(author: &User, helpers: [&User; 2], message_id: &str) {
     }
     assert!(author.status().await.can_send);
 }
+
+/// A message by "author", six users "reactor0".."reactor5" to react to it, and the
+/// stream of a "watcher" who subscribed before any reaction.
+pub async fn reaction_scene(app: &TestApp) -> (User, pb::Message, Vec<User>, Events) {
+    let author = app.user("author").await;
+    let message = author.send("react to me").await.expect("send");
+    let mut reactors = Vec::new();
+    for i in 0..6 {
+        reactors.push(app.user(&format!("reactor{i}")).await);
+    }
+    let events = app.user("watcher").await.subscribe().await;
+    (author, message, reactors, events)
+}

@@ -101,14 +101,7 @@ async fn unreact_removes_only_that_reaction_and_a_missing_one_is_not_found() {
 #[tokio::test]
 async fn refused_writes_among_concurrent_ones_leave_the_others_intact() {
     let app = spawn_app().await;
-    let author = app.user("author").await;
-    let m = author.send("react to me").await.expect("send");
-    let mut reactors = Vec::new();
-    for i in 0..6 {
-        reactors.push(app.user(&format!("reactor{i}")).await);
-    }
-    let watcher = app.user("watcher").await;
-    let mut events = watcher.subscribe().await;
+    let (author, m, reactors, mut events) = reaction_scene(&app).await;
     let unknown = uuid::Uuid::now_v7().to_string();
     // Each reactor reacts twice with the same emoji (one must be refused) and once to a
     // message that does not exist.
