@@ -6,6 +6,7 @@ pub use sea_orm_migration::prelude::*;
 mod m20261129_000001_initial;
 mod m20261129_000002_session_first_event;
 mod m20261130_000003_lean_event_queue;
+mod m20261201_000004_hardening;
 
 pub struct Migrator;
 
@@ -16,6 +17,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000001_initial::Migration),
             Box::new(m20261129_000002_session_first_event::Migration),
             Box::new(m20261130_000003_lean_event_queue::Migration),
+            Box::new(m20261201_000004_hardening::Migration),
         ]
     }
 }

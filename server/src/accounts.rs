@@ -1,19 +1,23 @@
 //! Users and sessions: sign-up, sign-in with throttling, refresh-token rotation with reuse
 //! detection, sign-out, and the per-request session check.
 
+mod throttle;
+
 use crate::{
     auth::{Claims, Principal, password, refresh},
     db::WriteTxn,
-    domain::{Password, UserName, key_of, new_id, now_ms},
-    entity::{event, refresh_token, session, sign_in_failure, user},
+    domain::{Password, UserName, new_id, now_ms},
+    entity::{event, refresh_token, session, user},
     error::{Error, Result},
     state::AppState,
 };
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
-    QuerySelect, Set,
+    ActiveModelTrait, ColumnTrait, EntityTrait, JoinType, QueryFilter, QueryOrder, QuerySelect,
+    Set,
     sea_query::{Expr, Func},
 };
+use std::net::IpAddr;
+use throttle::Attempt;
 
 /// The same answer for an unknown user and a wrong password.
 const BAD_CREDENTIALS: &str = "invalid user name or password";
@@ -62,22 +66,25 @@ pub async fn sign_up(state: &AppState, raw_name: &str, raw_password: &str) -> Re
     Ok(id)
 }
 
-pub async fn sign_in(state: &AppState, raw_name: &str, raw_password: &str) -> Result<SignedIn> {
-    let key = key_of(raw_name);
-    let auth = &state.settings.auth;
-    let now = now_ms();
-    let window_ms = i64::try_from(auth.sign_in_failure_window_secs * 1000).unwrap_or(i64::MAX);
-    let recent = sign_in_failure::Entity::find()
-        .filter(sign_in_failure::Column::NameKey.eq(&key))
-        .filter(sign_in_failure::Column::At.gt(now - window_ms))
-        .order_by_asc(sign_in_failure::Column::At);
-    if recent.clone().count(state.db.conn()).await? >= u64::from(auth.sign_in_max_failures) {
-        let oldest = recent.one(state.db.conn()).await?.map_or(now, |f| f.at);
-        let wait_secs = ((oldest + window_ms - now) / 1000).max(1);
-        return Err(Error::ResourceExhausted(format!(
-            "too many failed sign-ins for this user name; try again in {wait_secs} s"
-        )));
-    }
+/// `client_ip`: where the call came from, for the throttle (see [`throttle`]).
+pub async fn sign_in(
+    state: &AppState,
+    raw_name: &str,
+    raw_password: &str,
+    client_ip: Option<IpAddr>,
+) -> Result<SignedIn> {
+    // A name or password outside the rules belongs to nobody: the same answer as a wrong
+    // password, before anything is hashed or stored (a 4 MB "name" must not reach disk).
+    let (Ok(name), Ok(_)) = (UserName::parse(raw_name), Password::parse(raw_password)) else {
+        return Err(Error::unauthenticated(BAD_CREDENTIALS));
+    };
+    let key = name.key();
+    let client_ip = client_ip.map(|ip| ip.to_string()).unwrap_or_default();
+    let attempt = Attempt {
+        name_key: &key,
+        client_ip: &client_ip,
+    };
+    throttle::reserve(&state.db, &state.settings.auth, &attempt, now_ms()).await?;
 
     let found = user::Entity::find()
         .filter(user::Column::NameKey.eq(&key))
@@ -88,20 +95,10 @@ pub async fn sign_in(state: &AppState, raw_name: &str, raw_password: &str) -> Re
         raw_password.to_owned(),
     )
     .await?;
+    // On failure the reserved attempt stays, counted as a failure.
     let user = match found {
         Some(user) if verified => user,
-        _ => {
-            let txn = state.db.begin_write().await?;
-            let recorded = sign_in_failure::ActiveModel {
-                name_key: Set(key),
-                at: Set(now_ms()),
-                ..Default::default()
-            }
-            .insert(&*txn)
-            .await;
-            txn.finish(recorded.map_err(Error::from)).await?;
-            return Err(Error::unauthenticated(BAD_CREDENTIALS));
-        }
+        _ => return Err(Error::unauthenticated(BAD_CREDENTIALS)),
     };
 
     let session_id = new_id();
@@ -121,15 +118,20 @@ pub async fn sign_in(state: &AppState, raw_name: &str, raw_password: &str) -> Re
         .insert(&*txn)
         .await?;
         insert_refresh_token(&txn, &session_id, &refresh_token, now).await?;
-        sign_in_failure::Entity::delete_many()
-            .filter(sign_in_failure::Column::NameKey.eq(&user.name_key))
-            .exec(&*txn)
-            .await?;
-        Ok(())
+        throttle::forgive(&txn, &attempt).await?;
+        evict_oldest_sessions(&txn, &user.id, state.settings.auth.max_sessions_per_user).await
     }
     .await;
-    txn.finish(created).await?;
-    tracing::info!(user_id = %user.id, session_id = %session_id, "signed in");
+    let evicted = txn.finish(created).await?;
+    for old in &evicted {
+        state.streams.end_signed_out(old);
+    }
+    tracing::info!(
+        user_id = %user.id,
+        session_id = %session_id,
+        evicted = evicted.len(),
+        "signed in"
+    );
     issue(state, user, session_id, refresh_token)
 }
 
@@ -232,16 +234,26 @@ pub async fn sign_out(state: &AppState, who: &Principal) -> Result<()> {
 }
 
 /// The token was valid; is its session still alive? Signing out or expiry ends it at once.
+/// The user's name comes from the database, not from the token: what is posted under a
+/// name shows the name as stored.
 pub async fn authenticate(state: &AppState, claims: &Claims) -> Result<Principal> {
-    let alive = session::Entity::find_by_id(&claims.sid)
+    let of_user = session::Entity::belongs_to(user::Entity)
+        .from(session::Column::UserId)
+        .to(user::Column::Id)
+        .into();
+    let alive: Option<String> = session::Entity::find_by_id(&claims.sid)
         .filter(session::Column::UserId.eq(&claims.sub))
         .filter(session::Column::ExpiresAt.gt(now_ms()))
+        .select_only()
+        .column(user::Column::Name)
+        .join(JoinType::InnerJoin, of_user)
+        .into_tuple()
         .one(state.db.conn())
         .await?;
     match alive {
-        Some(_) => Ok(Principal {
+        Some(user_name) => Ok(Principal {
             user_id: claims.sub.clone(),
-            user_name: claims.name.clone(),
+            user_name,
             session_id: claims.sid.clone(),
         }),
         None => Err(Error::unauthenticated(
@@ -281,6 +293,32 @@ async fn insert_refresh_token(
     .insert(&**txn)
     .await?;
     Ok(())
+}
+
+/// Keeps the user's `keep` newest sessions and ends the others: every session receives a
+/// queue row per event, so a client that signs in again and again without signing out
+/// must not multiply the cost of every post. Returns the ended sessions.
+async fn evict_oldest_sessions(txn: &WriteTxn, user_id: &str, keep: u32) -> Result<Vec<String>> {
+    let old: Vec<String> = session::Entity::find()
+        .select_only()
+        .column(session::Column::Id)
+        .filter(session::Column::UserId.eq(user_id))
+        .order_by_desc(session::Column::CreatedAt)
+        .order_by_desc(session::Column::Id)
+        .offset(u64::from(keep.max(1)))
+        // SQLite accepts OFFSET only after a LIMIT.
+        .limit(u64::from(u32::MAX))
+        .into_tuple()
+        .all(&**txn)
+        .await?;
+    if !old.is_empty() {
+        // The queues and refresh tokens go with them (ON DELETE CASCADE).
+        session::Entity::delete_many()
+            .filter(session::Column::Id.is_in(old.clone()))
+            .exec(&**txn)
+            .await?;
+    }
+    Ok(old)
 }
 
 /// The highest event id so far (0 if none). Read under the ordering lock, so no event

@@ -11,6 +11,18 @@ pub use emoji::{Emoji, EmojiSet};
 pub use ids::{ClientRequestId, MessageId, new_id};
 pub use user_name::{Password, UserName, key_of};
 
+/// Client input quoted in an error message: at most [`ECHO_CHARS`] characters of it, so a
+/// 3 MB value yields a short error (not one too large to send), and is still recognisable.
+pub fn quoted(raw: &str) -> String {
+    match raw.char_indices().nth(ECHO_CHARS) {
+        None => format!("{raw:?}"),
+        Some((cut, _)) => format!("{:?}… ({} characters)", &raw[..cut], raw.chars().count()),
+    }
+}
+
+/// How much of a bad value an error message repeats.
+pub const ECHO_CHARS: usize = 64;
+
 /// Milliseconds since the Unix epoch: every timestamp column holds this.
 pub fn now_ms() -> i64 {
     let since = std::time::SystemTime::now()
@@ -23,5 +35,21 @@ pub fn timestamp(ms: i64) -> prost_types::Timestamp {
     prost_types::Timestamp {
         seconds: ms.div_euclid(1000),
         nanos: (ms.rem_euclid(1000) * 1_000_000) as i32,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn quoted_input_is_bounded() {
+        assert_eq!(super::quoted("👍x"), "\"👍x\"");
+        let long = "😀".repeat(1_000_000);
+        let shown = super::quoted(&long);
+        assert!(
+            shown.chars().count() < 100,
+            "{} characters",
+            shown.chars().count()
+        );
+        assert!(shown.contains("1000000 characters"));
     }
 }

@@ -7,6 +7,7 @@ pub mod event_queue;
 pub mod message;
 pub mod reaction;
 pub mod refresh_token;
+pub mod server_meta;
 pub mod session;
 pub mod sign_in_failure;
 pub mod user;

@@ -17,6 +17,9 @@ pub enum Error {
     Unauthenticated(String),
     #[error("{0}")]
     ResourceExhausted(String),
+    /// Try again later (e.g. the server is shutting down); nothing was done.
+    #[error("{0}")]
+    Unavailable(String),
     /// Anything the client cannot act on. The detail is logged, never sent.
     #[error("internal error: {0}")]
     Internal(String),
@@ -46,6 +49,7 @@ impl Error {
             Self::FailedPrecondition(_) => Code::FailedPrecondition,
             Self::Unauthenticated(_) => Code::Unauthenticated,
             Self::ResourceExhausted(_) => Code::ResourceExhausted,
+            Self::Unavailable(_) => Code::Unavailable,
             Self::Internal(_) => Code::Internal,
         }
     }
@@ -94,6 +98,7 @@ mod tests {
                 Error::ResourceExhausted("x".into()),
                 Code::ResourceExhausted,
             ),
+            (Error::Unavailable("x".into()), Code::Unavailable),
             (Error::internal("x"), Code::Internal),
         ];
         for (err, code) in cases {

@@ -17,6 +17,7 @@ pub mod domain;
 pub mod entity;
 pub mod error;
 pub mod healthcheck;
+pub mod incoming;
 pub mod migrate;
 pub mod service;
 pub mod settings;

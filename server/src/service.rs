@@ -3,7 +3,9 @@
 
 pub mod auth;
 pub mod chat;
+pub mod decode_errors;
 pub mod observe;
 
 pub use auth::AuthApi;
 pub use chat::ChatApi;
+pub use decode_errors::DecodeErrorsLayer;

@@ -36,6 +36,18 @@ pub struct ServerSettings {
     /// PEM certificate chain and private key; both empty = plaintext. See [`crate::tls`].
     pub tls_cert: PathBuf,
     pub tls_key: PathBuf,
+    /// Open connections allowed in total and from one client address (see
+    /// [`crate::incoming`]); keep the total below the process's file-descriptor limit.
+    pub max_connections: usize,
+    pub max_connections_per_ip: usize,
+    /// HTTP/2 streams (calls) open at once on one connection.
+    pub max_concurrent_streams: u32,
+    /// A unary call (its request read, its work done) that takes longer fails with
+    /// CANCELLED; streaming responses are not cut by it.
+    pub request_timeout_secs: u64,
+    /// The largest request message each service accepts (RESOURCE_EXHAUSTED above it).
+    pub max_auth_request_bytes: usize,
+    pub max_chat_request_bytes: usize,
 }
 
 #[derive(Clone, Debug, Deserialize)]
@@ -54,8 +66,13 @@ pub struct AuthSettings {
     pub jwt_secret: Secret,
     pub access_token_ttl_secs: u64,
     pub refresh_token_ttl_secs: u64,
+    /// Sign-in attempts not known to have succeeded (failed or still being checked)
+    /// allowed per (user name, client address) and per client address within the window.
     pub sign_in_max_failures: u32,
+    pub sign_in_max_failures_per_ip: u32,
     pub sign_in_failure_window_secs: u64,
+    /// Sessions one user may hold; signing in once more ends the oldest.
+    pub max_sessions_per_user: u32,
 }
 
 #[derive(Clone, Debug, Deserialize)]
@@ -168,6 +185,12 @@ const ALL_KEYS: &[&str] = &[
     "server.shutdown_grace_secs",
     "server.tls_cert",
     "server.tls_key",
+    "server.max_connections",
+    "server.max_connections_per_ip",
+    "server.max_concurrent_streams",
+    "server.request_timeout_secs",
+    "server.max_auth_request_bytes",
+    "server.max_chat_request_bytes",
     "database.url",
     "database.max_connections",
     "storage.data_dir",
@@ -175,7 +198,9 @@ const ALL_KEYS: &[&str] = &[
     "auth.access_token_ttl_secs",
     "auth.refresh_token_ttl_secs",
     "auth.sign_in_max_failures",
+    "auth.sign_in_max_failures_per_ip",
     "auth.sign_in_failure_window_secs",
+    "auth.max_sessions_per_user",
     "chat.required_reactions",
     "chat.emoji",
     "chat.max_content_chars",

@@ -6,7 +6,8 @@ use crate::{
     auth::{AuthInterceptor, secret},
     db::Db,
     delivery::{EventFeed, janitor, replicas},
-    service::{AuthApi, ChatApi},
+    incoming::{self, ConnectionLimits},
+    service::{AuthApi, ChatApi, DecodeErrorsLayer},
     settings::Settings,
     state::AppState,
 };
@@ -18,8 +19,8 @@ use chat_protocol::{
 use std::{net::SocketAddr, sync::Arc, time::Duration};
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
-use tonic::transport::{Server, ServerTlsConfig, server::TcpIncoming};
-use tonic_health::ServingStatus;
+use tonic::transport::{Server, ServerTlsConfig};
+use tonic_health::{ServingStatus, server::HealthReporter};
 
 pub struct Application {
     state: Arc<AppState>,
@@ -33,10 +34,6 @@ impl Application {
     pub async fn build(settings: Settings, listener: TcpListener) -> anyhow::Result<Self> {
         // Before the database: a wrong certificate path should not wait on migrations.
         let tls = crate::tls::server_config(&settings.server)?;
-        let jwt_secret = secret::resolve(
-            settings.auth.jwt_secret.expose(),
-            &settings.storage.data_dir,
-        )?;
         let db = Db::connect(
             settings.database.url.expose(),
             &settings.storage.data_dir,
@@ -45,6 +42,17 @@ impl Application {
         .await
         .context("connecting to the database")?;
         db.migrate().await.context("applying migrations")?;
+        // A read-only data directory or a full disk: say so now, rather than serve and
+        // fail every write.
+        db.probe_write()
+            .await
+            .context("the database does not accept writes (read-only or full?)")?;
+        let jwt_secret = secret::for_server(
+            settings.auth.jwt_secret.expose(),
+            &db,
+            &settings.storage.data_dir,
+        )
+        .await?;
         let state = Arc::new(AppState::new(
             db,
             settings,
@@ -87,12 +95,22 @@ impl Application {
             .register_encoded_file_descriptor_set(FILE_DESCRIPTOR_SET)
             .build_v1()?;
 
-        let auth = AuthServiceServer::new(AuthApi::new(state.clone()));
-        let chat = ChatServiceServer::with_interceptor(
-            ChatApi::new(state.clone()),
+        let limits = &state.settings.server;
+        let auth = AuthServiceServer::new(AuthApi::new(state.clone()))
+            .max_decoding_message_size(limits.max_auth_request_bytes);
+        let chat = ChatServiceServer::new(ChatApi::new(state.clone()))
+            .max_decoding_message_size(limits.max_chat_request_bytes);
+        let chat = tonic::service::interceptor::InterceptedService::new(
+            chat,
             AuthInterceptor::new(state.jwt.clone()),
         );
-        let incoming = TcpIncoming::from(listener).with_nodelay(Some(true));
+        let incoming = incoming::accept(
+            listener,
+            ConnectionLimits {
+                total: limits.max_connections,
+                per_ip: limits.max_connections_per_ip,
+            },
+        );
 
         state.feed.start_at_latest(&state).await?;
         let feed = tokio::spawn(EventFeed::run(state.clone()));
@@ -122,9 +140,11 @@ impl Application {
             }
         };
 
-        health.set_serving::<AuthServiceServer<AuthApi>>().await;
-        health.set_serving::<ChatServiceServer<ChatApi>>().await;
-        health.set_service_status("", ServingStatus::Serving).await;
+        let write_health = tokio::spawn(report_write_health(
+            state.clone(),
+            health.clone(),
+            shutdown.clone(),
+        ));
         tracing::info!(addr = ?incoming_addr(&state), "serving");
 
         let mut builder = Server::builder();
@@ -134,6 +154,9 @@ impl Application {
         let server = builder
             .http2_keepalive_interval(Some(Duration::from_secs(30)))
             .http2_keepalive_timeout(Some(Duration::from_secs(10)))
+            .max_concurrent_streams(limits.max_concurrent_streams)
+            .timeout(Duration::from_secs(limits.request_timeout_secs.max(1)))
+            .layer(DecodeErrorsLayer)
             .add_service(health_service)
             .add_service(reflection)
             .add_service(auth)
@@ -148,6 +171,7 @@ impl Application {
             }
         };
         state.shutdown.cancel();
+        write_health.abort();
         janitor.abort();
         feed.abort();
         replicas.abort();
@@ -155,6 +179,52 @@ impl Application {
         let _ = acks.await;
         let _ = checkpoints.await;
         result
+    }
+}
+
+/// Keeps the health service's answer in step with whether writes commit: NOT_SERVING
+/// from the first write that cannot commit, SERVING again once one can. While failing it
+/// probes every second, so recovery shows without waiting for a client's write.
+async fn report_write_health(
+    state: Arc<AppState>,
+    health: HealthReporter,
+    shutdown: CancellationToken,
+) {
+    let mut changes = state.db.write_health().subscribe();
+    loop {
+        let committing = *changes.borrow_and_update();
+        if shutdown.is_cancelled() {
+            return;
+        }
+        let status = if committing {
+            ServingStatus::Serving
+        } else {
+            ServingStatus::NotServing
+        };
+        health.set_service_status("", status).await;
+        if committing {
+            health.set_serving::<AuthServiceServer<AuthApi>>().await;
+            health.set_serving::<ChatServiceServer<ChatApi>>().await;
+        } else {
+            health.set_not_serving::<AuthServiceServer<AuthApi>>().await;
+            health.set_not_serving::<ChatServiceServer<ChatApi>>().await;
+        }
+        // The drain may have said NOT_SERVING while this said otherwise: shutdown wins.
+        if shutdown.is_cancelled() {
+            health
+                .set_service_status("", ServingStatus::NotServing)
+                .await;
+            return;
+        }
+        tokio::select! {
+            () = shutdown.cancelled() => return,
+            changed = changes.changed() => if changed.is_err() { return },
+            () = tokio::time::sleep(Duration::from_secs(1)), if !committing => {
+                if let Err(e) = state.db.probe_write().await {
+                    tracing::debug!(error = %e, "write probe failed");
+                }
+            }
+        }
     }
 }
 

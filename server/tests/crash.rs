@@ -3,121 +3,23 @@
 //! message must reach the subscriber (before or after the crash), none twice once events
 //! are deduplicated by id.
 
-use chat_protocol::{
-    auth::v1::{SignInRequest, SignUpRequest, auth_service_client::AuthServiceClient},
-    chat::v1::{self as pb, chat_service_client::ChatServiceClient},
-};
+use chat_protocol::chat::v1::{self as pb, chat_service_client::ChatServiceClient};
 use std::{
     collections::{BTreeMap, HashSet},
-    process::Stdio,
     time::Duration,
 };
-use tokio::process::{Child, Command};
 use tokio_stream::StreamExt;
-use tonic::{Request, transport::Channel};
+use tonic::transport::Channel;
 
+#[path = "support/process.rs"]
+mod process;
 #[path = "support/test_db.rs"]
 mod test_db;
+use process::{ServerProcess, account, authed, free_port};
 use test_db::TestDb;
 
-const SECRET: &str = "crash-test-secret-crash-test-secret!!";
-
-struct Server {
-    child: Child,
-    port: u16,
-}
-
-async fn start(data_dir: &std::path::Path, db_url: &str, port: u16) -> Server {
-    let child = Command::new(env!("CARGO_BIN_EXE_chat-server"))
-        .env_clear()
-        .env("PATH", std::env::var("PATH").unwrap_or_default())
-        .env("CHAT__SERVER__HOST", "127.0.0.1")
-        .env("CHAT__SERVER__PORT", port.to_string())
-        .env("CHAT__STORAGE__DATA_DIR", data_dir)
-        .env("CHAT__LOG__DIR", data_dir.join("logs"))
-        .env("CHAT__DATABASE__URL", db_url)
-        .env("CHAT__CHAT__REQUIRED_REACTIONS", "0")
-        .env("JWT_SECRET_KEY", SECRET)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .kill_on_drop(true)
-        .spawn()
-        .expect("start chat-server");
-    let server = Server { child, port };
-    server.wait_ready().await;
-    server
-}
-
-impl Server {
-    fn url(&self) -> String {
-        format!("http://127.0.0.1:{}", self.port)
-    }
-
-    /// Asks the server's own health service until it answers SERVING.
-    async fn wait_ready(&self) {
-        use tonic_health::pb::{
-            HealthCheckRequest, health_check_response::ServingStatus, health_client::HealthClient,
-        };
-        for _ in 0..300 {
-            if let Ok(channel) = Channel::from_shared(self.url())
-                .expect("uri")
-                .connect()
-                .await
-            {
-                let reply = HealthClient::new(channel)
-                    .check(HealthCheckRequest {
-                        service: String::new(),
-                    })
-                    .await;
-                if reply.is_ok_and(|r| r.into_inner().status == ServingStatus::Serving as i32) {
-                    return;
-                }
-            }
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
-        panic!("chat-server did not become ready");
-    }
-
-    async fn kill9(mut self) {
-        self.child.start_kill().expect("SIGKILL");
-        self.child.wait().await.expect("reap");
-    }
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .expect("bind")
-        .local_addr()
-        .expect("addr")
-        .port()
-}
-
-fn authed<T>(message: T, token: &str) -> Request<T> {
-    let mut req = Request::new(message);
-    req.metadata_mut().insert(
-        "authorization",
-        format!("Bearer {token}").parse().expect("ascii"),
-    );
-    req
-}
-
-async fn account(channel: Channel, name: &str) -> String {
-    let mut auth = AuthServiceClient::new(channel);
-    let password = "crash test password".to_string();
-    auth.sign_up(SignUpRequest {
-        user_name: name.into(),
-        password: password.clone(),
-    })
-    .await
-    .expect("sign up");
-    auth.sign_in(SignInRequest {
-        user_name: name.into(),
-        password,
-    })
-    .await
-    .expect("sign in")
-    .into_inner()
-    .access_token
+async fn start(data_dir: &std::path::Path, db_url: &str, port: u16) -> ServerProcess {
+    ServerProcess::start(data_dir, db_url, port, &[]).await
 }
 
 /// Reads events into `seen` (deduplicated by id), acking every few, until the stream fails

@@ -99,10 +99,10 @@ async fn actor(
             },
         }
     }
-    // The UI quit. Keep the session on the server (signing in again is the user's
-    // choice), but acknowledge what was shown.
+    // The UI quit: end the session on the server. A session left behind would be queued
+    // every event for weeks, and every start of the client would leave one more.
     if let Some(s) = session {
-        s.close().await;
+        s.sign_out().await;
     }
 }
 

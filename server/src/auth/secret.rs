@@ -1,9 +1,57 @@
 //! The JWT signing secret: the configured one (at least 32 bytes), or one generated on
-//! first start and kept in the data directory, readable by the owner only.
+//! first start. On SQLite (one server per database) the generated one is kept in the data
+//! directory, readable by the owner only. On PostgreSQL it is kept in the database, so
+//! every replica signs and accepts the same tokens without sharing a data directory.
 
+use crate::{db::Db, entity::server_meta};
 use anyhow::{Context, bail};
 use rand::RngCore;
+use sea_orm::{DbBackend, EntityTrait, Set, sea_query::OnConflict};
 use std::path::Path;
+
+/// The `server_meta` key of the secret generated for replicas on PostgreSQL.
+const SHARED_KEY: &str = "jwt_secret";
+
+/// The secret for this server: configured, else shared through PostgreSQL, else the
+/// data directory's.
+pub async fn for_server(configured: &str, db: &Db, data_dir: &Path) -> anyhow::Result<Vec<u8>> {
+    if configured.is_empty() && db.backend() == DbBackend::Postgres {
+        shared(db).await
+    } else {
+        resolve(configured, data_dir)
+    }
+}
+
+/// The first replica to start stores its candidate; every replica reads what was stored.
+async fn shared(db: &Db) -> anyhow::Result<Vec<u8>> {
+    server_meta::Entity::insert(server_meta::ActiveModel {
+        key: Set(SHARED_KEY.to_owned()),
+        value: Set(generate()),
+    })
+    .on_conflict(
+        OnConflict::column(server_meta::Column::Key)
+            .do_nothing()
+            .to_owned(),
+    )
+    .exec_without_returning(db.conn())
+    .await
+    .context("storing a generated JWT secret")?;
+    let stored = server_meta::Entity::find_by_id(SHARED_KEY)
+        .one(db.conn())
+        .await
+        .context("reading the shared JWT secret")?
+        .context("the shared JWT secret vanished")?;
+    if stored.value.len() < MIN_SECRET_BYTES {
+        bail!("the JWT secret stored in the database is shorter than {MIN_SECRET_BYTES} bytes");
+    }
+    Ok(stored.value.into_bytes())
+}
+
+fn generate() -> String {
+    let mut bytes = [0u8; 48];
+    rand::rng().fill_bytes(&mut bytes);
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
 
 pub const MIN_SECRET_BYTES: usize = 32;
 
@@ -30,9 +78,7 @@ pub fn resolve(configured: &str, data_dir: &Path) -> anyhow::Result<Vec<u8>> {
     }
     std::fs::create_dir_all(data_dir)
         .with_context(|| format!("creating {}", data_dir.display()))?;
-    let mut bytes = [0u8; 48];
-    rand::rng().fill_bytes(&mut bytes);
-    let secret: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+    let secret = generate();
     write_private(&path, &secret).with_context(|| format!("writing {}", path.display()))?;
     tracing::info!(path = %path.display(), "generated a new JWT secret");
     Ok(secret.into_bytes())

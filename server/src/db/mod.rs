@@ -3,12 +3,16 @@
 //! operations that share a transaction with their neighbours (group commit).
 
 mod checkpoint;
+mod exclusive;
 mod group_commit;
+mod health;
 mod op_conn;
+pub mod url;
 
 pub use checkpoint::CHECKPOINT_EVERY;
 use group_commit::GroupCommit;
 pub use group_commit::OpFuture;
+pub use health::WriteHealth;
 pub use op_conn::OpConn;
 
 use crate::error::Result;
@@ -29,23 +33,67 @@ pub struct Db {
     conn: DatabaseConnection,
     writer: Writer,
     group: GroupCommit,
+    /// SQLite only: this process's claim on the database file.
+    _exclusive: Option<Arc<exclusive::DatabaseLock>>,
 }
 
 /// Opens write transactions, holding the locks they need.
 #[derive(Clone)]
 struct Writer {
+    /// PostgreSQL writes through the shared pool; on SQLite this only names the backend
+    /// and the writes go through `sqlite_writer`.
     conn: DatabaseConnection,
     /// SQLite allows one writer at a time, and a transaction that reads before it writes
     /// fails with SQLITE_BUSY instead of waiting when another writer got in first. So
     /// writers queue here instead, in arrival order. (SQLite is one process by nature,
     /// so an in-process lock is the whole story there.)
-    sqlite_writer: Option<Arc<Mutex<()>>>,
+    sqlite_writer: Option<Arc<Mutex<SqliteWriter>>>,
+    health: WriteHealth,
+}
+
+/// The one SQLite connection that writes, and whether it can still be trusted.
+///
+/// sqlx counts the transactions it opened on a connection and lowers the count only when
+/// a COMMIT or ROLLBACK succeeds. When one fails (a full disk, an I/O error) SQLite may
+/// or may not have ended the transaction itself, and the count no longer says which: the
+/// next "begin" would become a SAVEPOINT inside a transaction that never commits, and
+/// every later write would answer OK without being stored. So after any such failure the
+/// connection is thrown away and the next writer opens a fresh one (`broken`).
+struct SqliteWriter {
+    conn: DatabaseConnection,
+    url: String,
+    broken: bool,
+}
+
+impl SqliteWriter {
+    async fn connect(url: &str) -> Result<Self, DbErr> {
+        Ok(Self {
+            conn: Database::connect(options(url, 1, true)).await?,
+            url: url.to_owned(),
+            broken: false,
+        })
+    }
+
+    /// The connection, reopened first if the last transaction on it ended in doubt.
+    async fn usable(&mut self) -> Result<&DatabaseConnection, DbErr> {
+        if self.broken {
+            // Closing ends whatever transaction SQLite still had open (rolled back).
+            if let Err(e) = self.conn.close_by_ref().await {
+                tracing::warn!(error = %e, "closing the broken SQLite writer connection");
+            }
+            self.conn = Database::connect(options(&self.url, 1, true)).await?;
+            self.broken = false;
+            tracing::info!("reopened the SQLite writer connection");
+        }
+        Ok(&self.conn)
+    }
 }
 
 /// A write transaction, holding whatever lock its kind needs until commit or drop.
 pub struct WriteTxn {
     txn: DatabaseTransaction,
-    _writer: Option<OwnedMutexGuard<()>>,
+    writer: Option<OwnedMutexGuard<SqliteWriter>>,
+    health: WriteHealth,
 }
 
 impl Db {
@@ -59,7 +107,14 @@ impl Db {
         } else {
             url.to_owned()
         };
-        let conn = Database::connect(options(&url, max_connections.max(2), false)).await?;
+        let exclusive = match url::sqlite_file(&url) {
+            Some(file) => Some(Arc::new(exclusive::DatabaseLock::acquire(&file)?)),
+            None => None,
+        };
+        let conn = Database::connect(options(&url, max_connections.max(2), false))
+            .await
+            .map_err(|e| DbErr::Custom(url::redact(&e.to_string(), &url)))?;
+        let health = WriteHealth::default();
         let writer = if conn.get_database_backend() == DbBackend::Sqlite {
             // Every write goes through one connection of its own. SQLite takes one writer
             // at a time anyway, and a connection whose transaction follows its own last
@@ -68,15 +123,17 @@ impl Db {
             // index). A large cache, because the fan-out touches a page per session.
             // Its commits never checkpoint (copy the WAL back into the database file and
             // fsync): `run_checkpoints` does that beside it, off the posting path.
-            let options = options(&url, 1, true);
+            let sqlite = SqliteWriter::connect(&url).await?;
             Writer {
-                conn: Database::connect(options).await?,
-                sqlite_writer: Some(Arc::new(Mutex::new(()))),
+                conn: conn.clone(),
+                sqlite_writer: Some(Arc::new(Mutex::new(sqlite))),
+                health,
             }
         } else {
             Writer {
                 conn: conn.clone(),
                 sqlite_writer: None,
+                health,
             }
         };
         Ok(Self {
@@ -84,6 +141,7 @@ impl Db {
             group: GroupCommit::start(writer.clone())
                 .map_err(|e| DbErr::Custom(format!("starting the group-commit writer: {e}")))?,
             writer,
+            _exclusive: exclusive,
         })
     }
 
@@ -97,6 +155,11 @@ impl Db {
 
     pub fn backend(&self) -> DbBackend {
         self.conn.get_database_backend()
+    }
+
+    /// Whether writes are committing (see [`WriteHealth`]).
+    pub fn write_health(&self) -> &WriteHealth {
+        &self.writer.health
     }
 
     /// A transaction that writes but creates no event and changes no session.
@@ -131,14 +194,28 @@ impl Db {
 
 impl Writer {
     async fn begin_write(&self) -> Result<WriteTxn, DbErr> {
-        let writer = match &self.sqlite_writer {
-            Some(lock) => Some(lock.clone().lock_owned().await),
-            None => None,
+        let (txn, writer) = match &self.sqlite_writer {
+            Some(lock) => {
+                let mut writer = lock.clone().lock_owned().await;
+                let begun = match writer.usable().await {
+                    Ok(conn) => conn.begin().await,
+                    Err(e) => Err(e),
+                };
+                match begun {
+                    Ok(txn) => (txn, Some(writer)),
+                    Err(e) => {
+                        writer.broken = true;
+                        self.health.failed(&e);
+                        return Err(e);
+                    }
+                }
+            }
+            None => (self.conn.begin().await?, None),
         };
-        let txn = self.conn.begin().await?;
         Ok(WriteTxn {
             txn,
-            _writer: writer,
+            writer,
+            health: self.health.clone(),
         })
     }
 
@@ -186,8 +263,28 @@ fn options(url: &str, max_connections: u32, sqlite_writer: bool) -> ConnectOptio
 }
 
 impl WriteTxn {
+    /// Commits. A failure means the commit is in doubt: the caller must answer an error
+    /// (never OK), the SQLite writer connection is replaced before the next write, and
+    /// writes count as failing until one commits again.
     pub async fn commit(self) -> Result<(), DbErr> {
-        self.txn.commit().await
+        let Self {
+            txn,
+            mut writer,
+            health,
+        } = self;
+        match txn.commit().await {
+            Ok(()) => {
+                health.committed();
+                Ok(())
+            }
+            Err(e) => {
+                if let Some(writer) = writer.as_mut() {
+                    writer.broken = true;
+                }
+                health.failed(&e);
+                Err(e)
+            }
+        }
     }
 
     /// Commits if `result` is `Ok`, otherwise rolls back and waits for the rollback. A
@@ -196,7 +293,7 @@ impl WriteTxn {
     pub async fn finish<T>(self, result: Result<T>) -> Result<T> {
         match result {
             Ok(value) => {
-                self.txn.commit().await?;
+                self.commit().await?;
                 Ok(value)
             }
             Err(err) => {
@@ -206,11 +303,17 @@ impl WriteTxn {
         }
     }
 
-    /// Rolls back and waits for it (see [`WriteTxn::finish`]). A failure is only logged:
-    /// the connection is then discarded, which ends the transaction too.
+    /// Rolls back and waits for it (see [`WriteTxn::finish`]). A failure is only logged,
+    /// and the SQLite writer connection is replaced, which ends the transaction too.
     pub async fn rollback(self) {
-        if let Err(e) = self.txn.rollback().await {
-            tracing::warn!(error = %e, "rollback failed");
+        let Self {
+            txn, mut writer, ..
+        } = self;
+        if let Err(e) = txn.rollback().await {
+            tracing::warn!(error = %e, "rollback failed; the writer connection will be reopened");
+            if let Some(writer) = writer.as_mut() {
+                writer.broken = true;
+            }
         }
     }
 }

@@ -1,102 +1,160 @@
-//! Acknowledgements, batched. An `Ack` only records the session's new high-water mark in
-//! memory and returns; a flusher writes all pending marks in one transaction every
-//! [`FLUSH_EVERY`]. With hundreds of clients acking, that is one write instead of
-//! hundreds competing with posts for the writer.
+//! Acknowledgements, batched and durable. An `Ack` answers OK only once its deletion has
+//! committed: an acknowledged event must never come back, not even after a `kill -9`.
 //!
-//! Losing unflushed acks in a crash is harmless: those events are simply delivered again
-//! (delivery is at-least-once and clients dedupe by `event_id`). Before a session's
-//! stream reads its backlog, its pending ack is flushed, so an acknowledged event is never
-//! re-sent by this process.
+//! Written one by one, a thousand clients acking would be a thousand writes competing
+//! with posts for the writer. So an `Ack` records the session's new high-water mark here
+//! and waits; a flusher takes every mark recorded meanwhile and writes them in one
+//! operation, which itself shares the group commit with posts and reactions (see
+//! `queue::ack_many`), then answers all of their callers. Marks that arrive while a flush
+//! is being written make up the next one.
+//!
+//! Before a session's stream reads its backlog, its pending mark is written first, so an
+//! ack still in flight does not make its events come round again.
 
 use super::queue;
-use crate::{db::Db, error::Result};
+use crate::{
+    db::Db,
+    error::{Error, Result},
+};
 use std::{
     collections::HashMap,
     sync::{Mutex, PoisonError},
-    time::Duration,
 };
+use tokio::sync::{Notify, oneshot};
 use tokio_util::sync::CancellationToken;
 
-pub const FLUSH_EVERY: Duration = Duration::from_millis(100);
+/// What a waiting `Ack` is told: whether its mark committed.
+type Reply = oneshot::Sender<bool>;
 
 #[derive(Default)]
 pub struct AckBuffer {
-    pending: Mutex<HashMap<String, i64>>,
+    pending: Mutex<Pending>,
+    /// Wakes the flusher when a mark is recorded.
+    recorded: Notify,
     /// Held while marks are taken out and written, so a session's flush cannot overtake
     /// a background flush that has already taken its mark but not yet committed it.
     writing: tokio::sync::Mutex<()>,
 }
 
+#[derive(Default)]
+struct Pending {
+    marks: HashMap<String, Mark>,
+    /// Set once the flusher has stopped: later acks are refused instead of waiting.
+    closed: bool,
+}
+
+struct Mark {
+    up_to: i64,
+    waiting: Vec<Reply>,
+}
+
 impl AckBuffer {
-    /// Cumulative: a lower mark than one already pending changes nothing.
-    pub fn record(&self, session_id: &str, up_to: i64) {
-        let mut pending = self.pending.lock().unwrap_or_else(PoisonError::into_inner);
-        let mark = pending.entry(session_id.to_owned()).or_insert(up_to);
-        *mark = (*mark).max(up_to);
+    /// Records the mark and returns once it is committed. Cumulative: a lower mark than
+    /// one already pending changes nothing.
+    pub async fn acknowledge(&self, session_id: &str, up_to: i64) -> Result<()> {
+        let (reply, committed) = oneshot::channel();
+        {
+            let mut pending = self.lock();
+            if pending.closed {
+                return Err(Error::Unavailable("the server is shutting down".into()));
+            }
+            let mark = pending.marks.entry(session_id.to_owned()).or_insert(Mark {
+                up_to,
+                waiting: Vec::new(),
+            });
+            mark.up_to = mark.up_to.max(up_to);
+            mark.waiting.push(reply);
+        }
+        self.recorded.notify_one();
+        match committed.await {
+            Ok(true) => Ok(()),
+            Ok(false) => Err(Error::internal("an acknowledgement could not be stored")),
+            Err(_) => Err(Error::Unavailable("the server is shutting down".into())),
+        }
     }
 
-    /// Writes every pending mark.
+    /// Writes every pending mark and answers their callers.
     pub async fn flush(&self, db: &Db) -> Result<()> {
         let _writing = self.writing.lock().await;
-        let batch: Vec<(String, i64)> = {
-            let mut pending = self.pending.lock().unwrap_or_else(PoisonError::into_inner);
-            pending.drain().collect()
-        };
-        if batch.is_empty() {
-            return Ok(());
-        }
-        let written = queue::ack_many(db, &batch).await;
-        if written.is_err() {
-            // Put them back so the next flush retries; newer marks win.
-            for (session_id, up_to) in batch {
-                self.record(&session_id, up_to);
-            }
-        }
-        written
+        let batch: Vec<(String, Mark)> = self.lock().marks.drain().collect();
+        write(db, batch).await
     }
 
     /// Writes one session's pending mark, if any (before its backlog is read).
     pub async fn flush_session(&self, db: &Db, session_id: &str) -> Result<()> {
         let _writing = self.writing.lock().await;
-        let mark = {
-            let mut pending = self.pending.lock().unwrap_or_else(PoisonError::into_inner);
-            pending.remove(session_id)
-        };
+        let mark = self.lock().marks.remove(session_id);
         match mark {
-            Some(up_to) => queue::ack_many(db, &[(session_id.to_owned(), up_to)]).await,
+            Some(mark) => write(db, vec![(session_id.to_owned(), mark)]).await,
             None => Ok(()),
         }
     }
 
-    /// Flushes every [`FLUSH_EVERY`] until shutdown, then once more.
+    /// Flushes whenever marks are recorded, until shutdown; then once more, and refuses
+    /// what comes later.
     pub async fn run(&self, db: &Db, shutdown: &CancellationToken) {
         loop {
             let stopping = tokio::select! {
                 () = shutdown.cancelled() => true,
-                () = tokio::time::sleep(FLUSH_EVERY) => false,
+                () = self.recorded.notified() => false,
             };
+            if stopping {
+                self.lock().closed = true;
+            }
             if let Err(e) = self.flush(db).await {
-                tracing::warn!(error = %e, "flushing acks failed; will retry");
+                tracing::warn!(error = %e, "writing acknowledgements failed");
             }
             if stopping {
                 return;
             }
         }
     }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Pending> {
+        self.pending.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+/// Writes the marks in one operation and tells every waiting caller how it went. A
+/// failed write is not retried here: its callers got an error and will ack again.
+async fn write(db: &Db, batch: Vec<(String, Mark)>) -> Result<()> {
+    if batch.is_empty() {
+        return Ok(());
+    }
+    let marks: Vec<(String, i64)> = batch.iter().map(|(s, m)| (s.clone(), m.up_to)).collect();
+    let written = queue::ack_many(db, &marks).await;
+    for (_, mark) in batch {
+        for reply in mark.waiting {
+            // The caller may have gone away; the mark stands either way.
+            let _ = reply.send(written.is_ok());
+        }
+    }
+    written
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    #[test]
-    fn marks_are_cumulative() {
-        let acks = AckBuffer::default();
-        acks.record("s", 10);
-        acks.record("s", 5);
-        acks.record("t", 1);
-        let pending = acks.pending.lock().expect("lock");
-        assert_eq!(pending.get("s"), Some(&10));
-        assert_eq!(pending.get("t"), Some(&1));
+    #[tokio::test]
+    async fn marks_are_cumulative_and_refused_once_closed() {
+        let acks = std::sync::Arc::new(AckBuffer::default());
+        let (a, b) = (acks.clone(), acks.clone());
+        let first = tokio::spawn(async move { a.acknowledge("s", 10).await });
+        let second = tokio::spawn(async move { b.acknowledge("s", 5).await });
+        while acks.lock().marks.get("s").map_or(0, |m| m.waiting.len()) < 2 {
+            tokio::task::yield_now().await;
+        }
+        assert_eq!(acks.lock().marks.get("s").map(|m| m.up_to), Some(10));
+        // Answer both as if their write had committed.
+        let mark = acks.lock().marks.remove("s").expect("pending");
+        for reply in mark.waiting {
+            let _ = reply.send(true);
+        }
+        assert!(first.await.expect("task").is_ok());
+        assert!(second.await.expect("task").is_ok());
+        acks.lock().closed = true;
+        let refused = acks.acknowledge("s", 11).await.expect_err("closed");
+        assert_eq!(refused.code(), tonic::Code::Unavailable);
     }
 }

@@ -24,7 +24,8 @@ impl EmojiSet {
             Ok(Emoji(raw.to_owned()))
         } else {
             Err(Error::invalid(format!(
-                "unknown reaction {raw:?}; allowed: {}",
+                "unknown reaction {}; allowed: {}",
+                super::quoted(raw),
                 self.0.join(" ")
             )))
         }

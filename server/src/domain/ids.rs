@@ -17,7 +17,12 @@ impl MessageId {
         }
         Uuid::parse_str(raw)
             .map(|id| Self(id.to_string()))
-            .map_err(|_| Error::invalid(format!("message_id {raw:?} is not a valid id")))
+            .map_err(|_| {
+                Error::invalid(format!(
+                    "message_id {} is not a valid id",
+                    super::quoted(raw)
+                ))
+            })
     }
 
     /// `""` stands for "none" in optional id fields such as `before_message_id`.

@@ -47,9 +47,11 @@ impl AuthService for AuthApi {
         &self,
         request: Request<pb::SignInRequest>,
     ) -> Result<Response<pb::SignInResponse>, Status> {
+        let client_ip = request.remote_addr().map(|addr| addr.ip());
         let req = request.into_inner();
         call("SignIn", async {
-            let s = accounts::sign_in(&self.state, &req.user_name, &req.password).await?;
+            let s =
+                accounts::sign_in(&self.state, &req.user_name, &req.password, client_ip).await?;
             record_user(&s.user_id);
             Ok(Response::new(signed_in(s)))
         })

@@ -145,7 +145,7 @@ impl ChatService for ChatApi {
             let who = self.who(&request).await?;
             let up_to = i64::try_from(request.get_ref().up_to_event_id)
                 .map_err(|_| Error::invalid("up_to_event_id is out of range"))?;
-            self.state.acks.record(&who.session_id, up_to);
+            self.state.acks.acknowledge(&who.session_id, up_to).await?;
             Ok(Response::new(pb::AckResponse {}))
         })
         .await

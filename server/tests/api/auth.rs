@@ -192,7 +192,7 @@ async fn calls_without_a_valid_token_are_unauthenticated() {
     );
 }
 
-fn serde_like_claims(user: &User, iat: u64, exp: u64) -> chat_server::auth::Claims {
+pub fn serde_like_claims(user: &User, iat: u64, exp: u64) -> chat_server::auth::Claims {
     let valid =
         jsonwebtoken::dangerous::insecure_decode::<chat_server::auth::Claims>(&user.access_token)
             .expect("decode own token")

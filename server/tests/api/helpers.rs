@@ -21,6 +21,8 @@ pub const EVENT_TIMEOUT: Duration = Duration::from_secs(10);
 
 pub struct TestApp {
     pub state: Arc<AppState>,
+    /// Where the server listens (127.0.0.1, a free port).
+    pub addr: std::net::SocketAddr,
     pub auth: AuthServiceClient<Channel>,
     channel: Channel,
     shutdown: CancellationToken,
@@ -48,12 +50,14 @@ pub async fn spawn_app_with(adjust: impl FnOnce(&mut Settings)) -> TestApp {
 }
 
 async fn start(settings: Settings, db: Option<TestDb>) -> TestApp {
+    try_start(settings, db).await.expect("build app")
+}
+
+async fn try_start(settings: Settings, db: Option<TestDb>) -> anyhow::Result<TestApp> {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("bind");
-    let app = Application::build(settings.clone(), listener)
-        .await
-        .expect("build app");
+    let app = Application::build(settings.clone(), listener).await?;
     let addr = app.local_addr().expect("addr");
     let state = app.state();
     let shutdown = CancellationToken::new();
@@ -63,23 +67,32 @@ async fn start(settings: Settings, db: Option<TestDb>) -> TestApp {
         .connect()
         .await
         .expect("connect");
-    TestApp {
+    Ok(TestApp {
         state,
+        addr,
         auth: AuthServiceClient::new(channel.clone()),
         channel,
         shutdown,
         server: Some(server),
         _db: db,
-    }
+    })
 }
 
 impl TestApp {
     /// Another server on the same database (a replica), with settings `adjust` may change.
     /// Keep `self` alive as long as the replica: it owns the database.
     pub async fn spawn_replica(&self, adjust: impl FnOnce(&mut Settings)) -> TestApp {
+        self.try_spawn_replica(adjust).await.expect("build replica")
+    }
+
+    /// [`TestApp::spawn_replica`], or why it could not start.
+    pub async fn try_spawn_replica(
+        &self,
+        adjust: impl FnOnce(&mut Settings),
+    ) -> anyhow::Result<TestApp> {
         let mut settings = self.state.settings.clone();
         adjust(&mut settings);
-        start(settings, None).await
+        try_start(settings, None).await
     }
 
     pub fn channel(&self) -> Channel {
@@ -116,6 +129,15 @@ impl TestApp {
             refresh_token: r.refresh_token,
             chat: ChatServiceClient::new(self.channel.clone()),
             auth: self.auth.clone(),
+        }
+    }
+
+    /// `user`'s session, calling this server (a replica of the one that signed it in).
+    pub fn session_of(&self, user: &User) -> User {
+        User {
+            chat: ChatServiceClient::new(self.channel.clone()),
+            auth: self.auth.clone(),
+            ..user.clone()
         }
     }
 

@@ -4,8 +4,10 @@
 mod auth;
 mod delivery;
 mod group_commit;
+mod hardening;
 mod helpers;
 mod messages;
+mod raw;
 mod reactions;
 mod replicas;
 mod send_gate;

@@ -1,6 +1,6 @@
-//! Two servers on one database, as DESIGN §6 runs them. Replicas share PostgreSQL; two
-//! processes on one SQLite file work too (SQLite serialises their writers), which is how
-//! this test runs without `TEST_DATABASE_URL`.
+//! Two servers on one database, as DESIGN §6 runs them: replicas share PostgreSQL. On
+//! SQLite the ordering guarantees rest on one writer in one process, so a second server
+//! on the same file must refuse to start instead.
 
 use crate::helpers::*;
 use sea_orm::DbBackend;
@@ -13,6 +13,16 @@ const NO_POLL_MS: u64 = 60_000;
 #[tokio::test]
 async fn a_post_on_one_replica_reaches_a_subscriber_on_another() {
     let first = spawn_app_with(|s| s.delivery.poll_interval_ms = NO_POLL_MS).await;
+    if first.state.db.backend() != DbBackend::Postgres {
+        let refused = first
+            .try_spawn_replica(|_| {})
+            .await
+            .err()
+            .expect("a second server on one SQLite file must refuse to start");
+        let message = format!("{refused:#}");
+        assert!(message.contains("another chat-server"), "{message}");
+        return;
+    }
     let second = first
         .spawn_replica(|s| s.delivery.poll_interval_ms = NO_POLL_MS)
         .await;
@@ -21,19 +31,31 @@ async fn a_post_on_one_replica_reaches_a_subscriber_on_another() {
     let mut events = bob.subscribe().await;
 
     let sent = alice.send("hello across replicas").await.expect("send");
-    if first.state.db.backend() == DbBackend::Postgres {
-        // LISTEN/NOTIFY wakes the second replica's feed at commit.
-        let event = timeout(Duration::from_secs(5), events.next_event())
-            .await
-            .expect("delivered by the NOTIFY wake-up, long before the poll");
-        assert_eq!(posted(&event).message_id, sent.message_id);
-    } else {
-        // SQLite has no cross-process wake-up: the event waits in bob's queue, and a new
-        // Subscribe (which reads the queue) has it.
-        drop(events);
-        let mut again = bob.subscribe().await;
-        let event = again.next_event().await;
-        assert_eq!(posted(&event).message_id, sent.message_id);
+    // LISTEN/NOTIFY wakes the second replica's feed at commit.
+    let event = timeout(Duration::from_secs(5), events.next_event())
+        .await
+        .expect("delivered by the NOTIFY wake-up, long before the poll");
+    assert_eq!(posted(&event).message_id, sent.message_id);
+    second.stop().await;
+}
+
+#[tokio::test]
+async fn replicas_without_a_configured_secret_accept_each_others_tokens() {
+    let first = spawn_app_with(|s| s.auth.jwt_secret = Default::default()).await;
+    if first.state.db.backend() != DbBackend::Postgres {
+        return; // one server per SQLite database: nothing to share
     }
+    // A replica with its own (empty) data directory: no secret file to find.
+    let elsewhere = tempfile::tempdir().expect("data dir");
+    let second = first
+        .spawn_replica(|s| s.storage.data_dir = elsewhere.path().to_path_buf())
+        .await;
+    let alice = first.user("alice").await;
+    // alice's token, issued by the first replica, works on the second.
+    let on_second = second.session_of(&alice);
+    on_second
+        .send("signed by the other replica")
+        .await
+        .expect("send on the second replica");
     second.stop().await;
 }

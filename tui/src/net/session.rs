@@ -50,7 +50,6 @@ impl Ctx {
 pub struct Session {
     pub ctx: Ctx,
     acks: mpsc::UnboundedSender<u64>,
-    acker: tokio::task::JoinHandle<()>,
     mutations: mpsc::UnboundedSender<Mutation>,
 }
 
@@ -79,13 +78,12 @@ impl Session {
         let expires_at = signed_in.access_expires_at.and_then(to_system_time);
         tokio::spawn(refresher(ctx.clone(), expires_at));
         tokio::spawn(subscribe::run(ctx.clone()));
-        let acker = tokio::spawn(acker(ctx.clone(), ack_rx));
+        tokio::spawn(acker(ctx.clone(), ack_rx));
         tokio::spawn(status_worker(ctx.clone()));
         tokio::spawn(calls::mutation_worker(ctx.clone(), mutation_rx));
         Self {
             ctx,
             acks,
-            acker,
             mutations,
         }
     }
@@ -148,21 +146,19 @@ impl Session {
         }
     }
 
-    /// The program is quitting: send the last ack (so the server does not re-send what
-    /// we already showed), then stop everything. The session stays valid on the server.
-    pub async fn close(self) {
-        drop(self.acks);
-        let _ = tokio::time::timeout(Duration::from_secs(1), self.acker).await;
-        self.ctx.cancel.cancel();
-    }
-
-    /// Ends the session on the server (best effort: we are leaving either way).
+    /// Ends the session on the server (best effort: we are leaving either way). Its queue
+    /// goes with it, so no last ack is needed. Quick enough for a quit (the UI waits 2 s).
     pub async fn sign_out(self) {
         // Stop the tasks first: once the server ends the session, the stream and the
         // refresher would see their tokens refused and report a spurious "session ended".
         self.ctx.cancel.cancel();
         let mut auth = self.ctx.auth.clone();
-        match tokio::time::timeout(Duration::from_secs(3), auth.sign_out(SignOutRequest {})).await {
+        match tokio::time::timeout(
+            Duration::from_millis(1500),
+            auth.sign_out(SignOutRequest {}),
+        )
+        .await
+        {
             Ok(Ok(_)) => info!("signed out"),
             Ok(Err(status)) => warn!(%status, "sign-out refused"),
             Err(_) => warn!("sign-out timed out"),

@@ -1,0 +1,16 @@
+use sea_orm::entity::prelude::*;
+
+/// What every replica must agree on (e.g. the generated JWT secret on PostgreSQL), and
+/// the row the write probe rewrites; one value per key.
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "server_meta")]
+pub struct Model {
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub key: String,
+    pub value: String,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}
