@@ -1,7 +1,10 @@
 //! Hardening: sign-in attempts are throttled per (user name, client address) and per
-//! address, so attempts remember where they came from; and a small key-value table holds
+//! address, so attempts remember where they came from; a small key-value table holds
 //! what every replica must share (the generated JWT secret on PostgreSQL) and the row the
-//! write probe rewrites to learn whether writes commit.
+//! write probe rewrites to learn whether writes commit; and users get the confusable
+//! skeleton of their name (Unicode TR39), unique, so look-alike names cannot coexist.
+//! The server fills the skeleton of existing users at start (it owns the name rules);
+//! until then it is NULL, which the unique index allows.
 
 use sea_orm_migration::{prelude::*, schema::*};
 
@@ -27,6 +30,22 @@ impl MigrationTrait for Migration {
                 .to_owned(),
         )
         .await?;
+        m.alter_table(
+            Table::alter()
+                .table(Users::Table)
+                .add_column(string_null(Users::NameSkeleton))
+                .to_owned(),
+        )
+        .await?;
+        m.create_index(
+            Index::create()
+                .name("idx_users_name_skeleton")
+                .table(Users::Table)
+                .col(Users::NameSkeleton)
+                .unique()
+                .to_owned(),
+        )
+        .await?;
         m.create_table(
             Table::create()
                 .table(ServerMeta::Table)
@@ -40,6 +59,20 @@ impl MigrationTrait for Migration {
     async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
         m.drop_table(Table::drop().table(ServerMeta::Table).to_owned())
             .await?;
+        m.drop_index(
+            Index::drop()
+                .name("idx_users_name_skeleton")
+                .table(Users::Table)
+                .to_owned(),
+        )
+        .await?;
+        m.alter_table(
+            Table::alter()
+                .table(Users::Table)
+                .drop_column(Users::NameSkeleton)
+                .to_owned(),
+        )
+        .await?;
         m.drop_index(
             Index::drop()
                 .name("idx_sign_in_failures_ip_at")
@@ -62,6 +95,12 @@ enum SignInFailures {
     Table,
     ClientIp,
     At,
+}
+
+#[derive(DeriveIden, Clone, Copy)]
+enum Users {
+    Table,
+    NameSkeleton,
 }
 
 #[derive(DeriveIden, Clone, Copy)]

@@ -1,7 +1,10 @@
 //! Users and sessions: sign-up, sign-in with throttling, refresh-token rotation with reuse
 //! detection, sign-out, and the per-request session check.
 
+mod names;
 mod throttle;
+
+pub use names::backfill as backfill_name_rules;
 
 use crate::{
     auth::{Claims, Principal, password, refresh},
@@ -34,15 +37,7 @@ pub struct SignedIn {
 pub async fn sign_up(state: &AppState, raw_name: &str, raw_password: &str) -> Result<String> {
     let name = UserName::parse(raw_name)?;
     let password = Password::parse(raw_password)?;
-    let taken = || Error::AlreadyExists(format!("user name {:?} is taken", name.as_str()));
-    if user::Entity::find()
-        .filter(user::Column::NameKey.eq(name.key()))
-        .one(state.db.conn())
-        .await?
-        .is_some()
-    {
-        return Err(taken());
-    }
+    names::check_free(&state.db, &name).await?;
     let hash = password::hash(password.expose().to_owned()).await?;
     let id = new_id();
     let txn = state.db.begin_write().await?;
@@ -50,6 +45,7 @@ pub async fn sign_up(state: &AppState, raw_name: &str, raw_password: &str) -> Re
         id: Set(id.clone()),
         name: Set(name.as_str().to_owned()),
         name_key: Set(name.key()),
+        name_skeleton: Set(Some(name.skeleton())),
         password_hash: Set(hash),
         created_at: Set(now_ms()),
     }
@@ -57,8 +53,8 @@ pub async fn sign_up(state: &AppState, raw_name: &str, raw_password: &str) -> Re
     .await
     .map(drop)
     .map_err(|e| match Error::from(e) {
-        // Two sign-ups raced for the name: the unique index decided.
-        Error::AlreadyExists(_) => taken(),
+        // Two sign-ups raced for the name (or two look-alikes): a unique index decided.
+        Error::AlreadyExists(_) => names::taken(&name),
         other => other,
     });
     txn.finish(inserted).await?;

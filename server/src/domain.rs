@@ -9,7 +9,7 @@ mod user_name;
 pub use content::{Content, ContentLimits};
 pub use emoji::{Emoji, EmojiSet};
 pub use ids::{ClientRequestId, MessageId, new_id};
-pub use user_name::{Password, UserName, key_of};
+pub use user_name::{Password, UserName};
 
 /// Client input quoted in an error message: at most [`ECHO_CHARS`] characters of it, so a
 /// 3 MB value yields a short error (not one too large to send), and is still recognisable.

@@ -47,6 +47,9 @@ impl Application {
         db.probe_write()
             .await
             .context("the database does not accept writes (read-only or full?)")?;
+        crate::accounts::backfill_name_rules(&db)
+            .await
+            .context("applying the user-name rules to existing users")?;
         let jwt_secret = secret::for_server(
             settings.auth.jwt_secret.expose(),
             &db,

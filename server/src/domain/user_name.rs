@@ -1,24 +1,34 @@
-use crate::error::{Error, Result};
+//! User names, and when two of them are the same name.
+//!
+//! Two names are one if a reader could not tell them apart: the fullwidth `ａｌｉｃｅ`,
+//! `ALICE`, and a Cyrillic `аlice` must not become three users beside `alice`. So a name
+//! is taken in its NFKC form (fullwidth letters, circled digits and ligatures become the
+//! plain ones), must be written in one script (Latin and Cyrillic may not mix; Japanese
+//! kana with kanji is one script), is unique by its full case folding (`straße` is
+//! `STRASSE`), and is refused when its confusable skeleton (Unicode TR39) matches an
+//! existing name's (an all-Cyrillic `асе` looks like `ace`).
 
-/// 3–32 letters, digits, `_`, `.` or `-`. Unique ignoring case: [`UserName::key`].
+use crate::error::{Error, Result};
+use unicode_normalization::UnicodeNormalization;
+use unicode_security::MixedScript;
+
+/// 3–32 letters, digits, `_`, `.` or `-`, in one script, kept in NFKC form. Unique by
+/// [`UserName::key`], and not confusable with another: [`UserName::skeleton`].
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct UserName(String);
 
 impl UserName {
     pub fn parse(raw: &str) -> Result<Self> {
-        let len = raw.chars().count();
-        if !(3..=32).contains(&len) {
-            return Err(Error::invalid("user name must be 3 to 32 characters long"));
+        check_shape(raw)?;
+        let name: String = raw.nfkc().collect();
+        // NFKC can turn an allowed character into forbidden ones ("⑴" is "(1)").
+        check_shape(&name)?;
+        if !name.as_str().is_single_script() {
+            return Err(Error::invalid(
+                "user name must be written in one script (do not mix e.g. Latin and Cyrillic)",
+            ));
         }
-        if let Some(bad) = raw
-            .chars()
-            .find(|c| !(c.is_alphanumeric() || matches!(c, '_' | '.' | '-')))
-        {
-            return Err(Error::invalid(format!(
-                "user name may contain only letters, digits, '_', '.' and '-' (found {bad:?})"
-            )));
-        }
-        Ok(Self(raw.to_owned()))
+        Ok(Self(name))
     }
 
     pub fn as_str(&self) -> &str {
@@ -27,14 +37,30 @@ impl UserName {
 
     /// The case-folded form that the unique index holds.
     pub fn key(&self) -> String {
-        key_of(&self.0)
+        caseless::default_case_fold_str(&self.0).nfkc().collect()
+    }
+
+    /// What the name looks like, whatever the script: names with the same skeleton are
+    /// too alike to tell apart, so only the first of them may exist.
+    pub fn skeleton(&self) -> String {
+        unicode_security::skeleton(&self.key()).collect()
     }
 }
 
-/// Case-folded key of a name as typed at sign-in (which is not validated: an invalid
-/// name simply matches no user).
-pub fn key_of(raw: &str) -> String {
-    raw.to_lowercase()
+fn check_shape(raw: &str) -> Result<()> {
+    let len = raw.chars().count();
+    if !(3..=32).contains(&len) {
+        return Err(Error::invalid("user name must be 3 to 32 characters long"));
+    }
+    if let Some(bad) = raw
+        .chars()
+        .find(|c| !(c.is_alphanumeric() || matches!(c, '_' | '.' | '-')))
+    {
+        return Err(Error::invalid(format!(
+            "user name may contain only letters, digits, '_', '.' and '-' (found {bad:?})"
+        )));
+    }
+    Ok(())
 }
 
 /// 8–128 characters.
@@ -100,6 +126,53 @@ mod tests {
         let a = UserName::parse("Alice").expect("valid");
         let b = UserName::parse("aLICE").expect("valid");
         assert_eq!(a.key(), b.key());
+    }
+
+    fn key(name: &str) -> String {
+        UserName::parse(name).expect(name).key()
+    }
+
+    fn skeleton(name: &str) -> String {
+        UserName::parse(name).expect(name).skeleton()
+    }
+
+    #[test]
+    fn compatibility_forms_and_full_case_folding_are_the_same_name() {
+        assert_eq!(key("ａｌｉｃｅ"), key("alice"), "fullwidth");
+        assert_eq!(UserName::parse("ａｌｉｃｅ").expect("ok").as_str(), "alice");
+        assert_eq!(key("straße"), key("STRASSE"), "ß folds to ss");
+        assert_eq!(key("bob①"), key("bob1"), "circled digit");
+        assert_eq!(key("ﬁsh"), key("fish"), "ligature");
+    }
+
+    #[test]
+    fn look_alikes_in_another_script_share_a_skeleton() {
+        // All Cyrillic: а (U+0430), с (U+0441), е (U+0435).
+        assert_eq!(skeleton("асе"), skeleton("ace"));
+        assert_ne!(key("асе"), key("ace"));
+        assert_eq!(skeleton("paypal"), skeleton("PAYPAL"));
+        assert_ne!(skeleton("alice"), skeleton("bob"));
+    }
+
+    #[test]
+    fn names_mixing_scripts_are_refused() {
+        // Latin with one Cyrillic а.
+        let err = UserName::parse("\u{430}lice").expect_err("mixed");
+        assert_eq!(err.code(), Code::InvalidArgument);
+        assert!(err.to_string().contains("one script"));
+        for ok in [
+            "李小龍",
+            "ひらがなカタカナ漢字",
+            "Ünïcödé",
+            "user_42",
+            "Σωκράτης",
+        ] {
+            assert!(UserName::parse(ok).is_ok(), "{ok}");
+        }
+        assert!(
+            UserName::parse("a⑴b").is_err(),
+            "NFKC brings in parentheses"
+        );
     }
 
     #[test]

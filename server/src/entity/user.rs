@@ -8,6 +8,10 @@ pub struct Model {
     pub name: String,
     #[sea_orm(unique)]
     pub name_key: String,
+    /// The confusable skeleton of the name (see `domain::UserName::skeleton`), unique;
+    /// NULL only for a user from before it existed whose skeleton clashes with another's.
+    #[sea_orm(unique)]
+    pub name_skeleton: Option<String>,
     pub password_hash: String,
     pub created_at: i64,
 }

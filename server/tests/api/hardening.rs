@@ -366,3 +366,39 @@ async fn signing_in_past_the_session_cap_ends_the_oldest_session() {
             .expect("the three newest sessions live on");
     }
 }
+
+#[tokio::test]
+async fn look_alike_names_cannot_sign_up_beside_the_real_one() {
+    let app = spawn_app().await;
+    app.sign_up("alice").await;
+    app.sign_up("strasse").await;
+    app.sign_up("ace").await;
+    app.sign_up("bob1").await;
+    let mut auth = app.auth.clone();
+    for (look_alike, code) in [
+        ("ａｌｉｃｅ", Code::AlreadyExists),    // fullwidth
+        ("ALICE", Code::AlreadyExists),         // case
+        ("STRAßE", Code::AlreadyExists),        // ß folds to ss
+        ("асе", Code::AlreadyExists),           // all Cyrillic, looks like "ace"
+        ("bob①", Code::AlreadyExists),          // circled digit
+        ("\u{430}lice", Code::InvalidArgument), // Latin with one Cyrillic letter
+    ] {
+        let status = auth
+            .sign_up(auth_pb::SignUpRequest {
+                user_name: look_alike.into(),
+                password: PASSWORD.into(),
+            })
+            .await
+            .expect_err(look_alike);
+        assert_eq!(status.code(), code, "{look_alike}: {}", status.message());
+    }
+    // The fullwidth form signs in as the one alice.
+    let status = auth
+        .sign_in(auth_pb::SignInRequest {
+            user_name: "ａｌｉｃｅ".into(),
+            password: PASSWORD.into(),
+        })
+        .await
+        .expect("the same name, typed in fullwidth");
+    assert_eq!(status.into_inner().user_name, "alice");
+}
