@@ -31,6 +31,42 @@ pub struct ConnectionLimits {
     pub per_ip: usize,
 }
 
+/// Descriptors kept free for everything but client connections: the database, the log
+/// files, the listener, and the database's own (SQLite WAL and shared memory).
+const RESERVED_DESCRIPTORS: usize = 64;
+
+impl ConnectionLimits {
+    /// The limits, with the total lowered if the process may not open that many files:
+    /// a cap above the descriptor limit would not stop `accept` from running out.
+    pub fn within_descriptor_limit(self) -> Self {
+        let Some(soft) = descriptor_limit() else {
+            return self;
+        };
+        let room = soft.saturating_sub(RESERVED_DESCRIPTORS).max(1);
+        if self.total <= room {
+            return self;
+        }
+        tracing::warn!(
+            max_connections = self.total,
+            open_files_limit = soft,
+            using = room,
+            "server.max_connections is above what the file-descriptor limit allows; \
+             lowering it (raise ulimit -n to allow more)"
+        );
+        Self {
+            total: room,
+            per_ip: self.per_ip.min(room),
+        }
+    }
+}
+
+/// The soft limit on open files, from `/proc/self/limits` (Linux; `None` elsewhere).
+fn descriptor_limit() -> Option<usize> {
+    let limits = std::fs::read_to_string("/proc/self/limits").ok()?;
+    let line = limits.lines().find(|l| l.starts_with("Max open files"))?;
+    line.split_whitespace().nth(3)?.parse().ok()
+}
+
 /// Accepts on `listener` until the returned stream is dropped.
 pub fn accept(
     listener: TcpListener,
@@ -244,6 +280,13 @@ impl AsyncWrite for Connection {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_descriptor_limit_is_read() {
+        if cfg!(target_os = "linux") {
+            assert!(descriptor_limit().is_some_and(|n| n > 0));
+        }
+    }
 
     #[test]
     fn caps_hold_in_total_and_per_address_and_free_on_drop() {

@@ -112,7 +112,8 @@ impl Application {
             ConnectionLimits {
                 total: limits.max_connections,
                 per_ip: limits.max_connections_per_ip,
-            },
+            }
+            .within_descriptor_limit(),
         );
 
         state.feed.start_at_latest(&state).await?;

@@ -401,3 +401,61 @@ async fn an_acknowledged_event_never_comes_back_after_a_kill_9() {
     );
     server.kill9().await;
 }
+
+/// CPU seconds (user + system) the process has used so far, from `/proc/<pid>/stat`.
+fn cpu_seconds(pid: u32) -> f64 {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).expect("stat");
+    // Fields after the command name (which is in parentheses and may hold spaces).
+    let rest = &stat[stat.rfind(')').expect("comm") + 2..];
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    let ticks: f64 =
+        fields[11].parse::<f64>().expect("utime") + fields[12].parse::<f64>().expect("stime");
+    ticks / 100.0 // USER_HZ is 100 on Linux
+}
+
+#[tokio::test]
+async fn connections_past_the_descriptor_limit_neither_spin_nor_lock_clients_out() {
+    if on_postgres() {
+        eprintln!("skipped on PostgreSQL: the accept loop does not depend on the database");
+        return;
+    }
+    let dir = tempfile::tempdir().expect("data dir");
+    let logs = tempfile::tempdir().expect("log dir");
+    let logs_dir = logs.path().display().to_string();
+    // A connection cap far above what 128 descriptors allow.
+    let env = [
+        ("CHAT__LOG__DIR", logs_dir.as_str()),
+        ("CHAT__SERVER__MAX_CONNECTIONS", "5000"),
+        ("CHAT__SERVER__MAX_CONNECTIONS_PER_IP", "5000"),
+    ];
+    let port = free_port();
+    let server = ServerProcess::start_with_file_limit(dir.path(), port, &env, 128).await;
+    let mut idle = Vec::new();
+    for _ in 0..200 {
+        if let Ok(stream) = tokio::net::TcpStream::connect(("127.0.0.1", port)).await {
+            idle.push(stream);
+        }
+    }
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let before = cpu_seconds(server.pid());
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let used = cpu_seconds(server.pid()) - before;
+    assert!(
+        used < 0.5,
+        "the server used {used:.2} CPU-seconds in 2 s with idle connections over its limit"
+    );
+    drop(idle);
+    // Once they are gone, a new client is served.
+    server
+        .wait_for(ServingStatus::Serving, Duration::from_secs(10))
+        .await;
+    server.kill9().await;
+    let log = std::fs::read_dir(logs.path())
+        .expect("logs")
+        .filter_map(|e| std::fs::read_to_string(e.ok()?.path()).ok())
+        .collect::<String>();
+    assert!(
+        log.contains("file-descriptor limit") && log.contains("too many open connections"),
+        "the log says what happened"
+    );
+}

@@ -135,3 +135,24 @@ async fn config_prints_the_effective_settings_without_the_secrets() {
     assert!(!shown.contains("hunter2"), "{shown}");
     assert!(shown.contains("keep_files: 5"), "{shown}");
 }
+
+#[tokio::test]
+async fn a_database_url_that_cannot_be_used_is_reported_without_its_password() {
+    for url in [
+        "postgres://chat:hunter2-secret@127.0.0.1:notaport/chat",
+        "postgres://chat:hunter2-secret@[::1/chat",
+    ] {
+        let output = chat_server(
+            &[],
+            &[("DB_CONNECTION_STRING", url), ("JWT_SECRET_KEY", SECRET)],
+        )
+        .await;
+        assert!(!output.status.success(), "started with {url}");
+        let shown = format!("{}{}", stdout(&output), stderr(&output));
+        assert!(shown.contains("database"), "says what failed: {shown}");
+        assert!(
+            !shown.contains("hunter2-secret"),
+            "the password leaked: {shown}"
+        );
+    }
+}

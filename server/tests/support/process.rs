@@ -35,7 +35,35 @@ impl ServerProcess {
 
     /// Starts the server without waiting for it.
     pub fn spawn(data_dir: &Path, db_url: &str, port: u16, env: &[(&str, &str)]) -> Self {
-        let mut command = Command::new(env!("CARGO_BIN_EXE_chat-server"));
+        Self::spawn_with(Command::new(binary()), data_dir, db_url, port, env)
+    }
+
+    /// Starts the server allowed at most `files` open files (`prlimit --nofile`).
+    pub async fn start_with_file_limit(
+        data_dir: &Path,
+        port: u16,
+        env: &[(&str, &str)],
+        files: u32,
+    ) -> Self {
+        let mut command = Command::new("prlimit");
+        command
+            .arg(format!("--nofile={files}"))
+            .arg("--")
+            .arg(binary());
+        let server = Self::spawn_with(command, data_dir, "", port, env);
+        server
+            .wait_for(ServingStatus::Serving, Duration::from_secs(30))
+            .await;
+        server
+    }
+
+    fn spawn_with(
+        mut command: Command,
+        data_dir: &Path,
+        db_url: &str,
+        port: u16,
+        env: &[(&str, &str)],
+    ) -> Self {
         command
             .env_clear()
             .env("PATH", std::env::var("PATH").unwrap_or_default())
@@ -54,6 +82,11 @@ impl ServerProcess {
         }
         let child = command.spawn().expect("start chat-server");
         Self { child, port }
+    }
+
+    /// The server's process id (prlimit execs it, so the same process).
+    pub fn pid(&self) -> u32 {
+        self.child.id().expect("running")
     }
 
     pub fn url(&self) -> String {
@@ -113,6 +146,12 @@ impl ServerProcess {
         self.child.start_kill().expect("SIGKILL");
         self.child.wait().await.expect("reap");
     }
+}
+
+/// The binary under test: `CHAT_SERVER_BIN` if set (to run these tests against another
+/// build, e.g. an older one), else the one cargo built with the tests.
+fn binary() -> String {
+    std::env::var("CHAT_SERVER_BIN").unwrap_or_else(|_| env!("CARGO_BIN_EXE_chat-server").into())
 }
 
 pub fn free_port() -> u16 {
