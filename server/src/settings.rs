@@ -42,6 +42,9 @@ pub struct ServerSettings {
     pub max_connections_per_ip: usize,
     /// HTTP/2 streams (calls) open at once on one connection.
     pub max_concurrent_streams: u32,
+    /// The request headers of one call, in bytes; a little over it HTTP/2 refuses that
+    /// call (431), and well over it (about 1.25× as sent) closes the connection.
+    pub max_header_bytes: usize,
     /// A unary call (its request read, its work done) that takes longer fails with
     /// CANCELLED; streaming responses are not cut by it.
     pub request_timeout_secs: u64,
@@ -188,6 +191,7 @@ const ALL_KEYS: &[&str] = &[
     "server.max_connections",
     "server.max_connections_per_ip",
     "server.max_concurrent_streams",
+    "server.max_header_bytes",
     "server.request_timeout_secs",
     "server.max_auth_request_bytes",
     "server.max_chat_request_bytes",

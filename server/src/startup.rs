@@ -159,6 +159,7 @@ impl Application {
             .http2_keepalive_interval(Some(Duration::from_secs(30)))
             .http2_keepalive_timeout(Some(Duration::from_secs(10)))
             .max_concurrent_streams(limits.max_concurrent_streams)
+            .http2_max_header_list_size(u32::try_from(limits.max_header_bytes).unwrap_or(u32::MAX))
             .timeout(Duration::from_secs(limits.request_timeout_secs.max(1)))
             .layer(DecodeErrorsLayer)
             .add_service(health_service)

@@ -402,3 +402,49 @@ async fn look_alike_names_cannot_sign_up_beside_the_real_one() {
         .expect("the same name, typed in fullwidth");
     assert_eq!(status.into_inner().user_name, "alice");
 }
+
+#[tokio::test]
+async fn an_oversized_header_fails_its_call_and_not_the_connection() {
+    let app = spawn_app().await;
+    let limit = app.state.settings.server.max_header_bytes;
+    let mut conn = RawConn::connect(app.addr, HERE).await.expect("connect");
+    for size in [20 * 1024, 64 * 1024, limit - 1024, limit + 8 * 1024] {
+        let token = format!("Bearer {}", "x".repeat(size));
+        let call = conn
+            .start_with_header(
+                "/chat.v1.ChatService/GetSendStatus",
+                "authorization",
+                &token,
+                frame(&[]),
+            )
+            .await
+            .expect("start");
+        let response = tokio::time::timeout(Duration::from_secs(5), call.response)
+            .await
+            .expect("answered")
+            .expect("a response, not a closed connection");
+        if size < limit {
+            // Read by the server: a token that is not one.
+            let status = tonic::Status::from_header_map(response.headers()).expect("status");
+            assert_eq!(status.code(), Code::Unauthenticated, "{size} bytes");
+        } else {
+            // Over the limit: refused by HTTP/2 for this call alone.
+            assert_eq!(
+                response.status(),
+                http::StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE
+            );
+        }
+        let (code, _) = conn
+            .call(
+                "/auth.v1.AuthService/SignIn",
+                None,
+                sign_in_body("nobody", "wrong password"),
+            )
+            .await;
+        assert_eq!(
+            code,
+            Code::Unauthenticated,
+            "the connection serves after {size} bytes"
+        );
+    }
+}
