@@ -4,7 +4,8 @@
 //! write probe rewrites to learn whether writes commit; and users get the confusable
 //! skeleton of their name (Unicode TR39), unique, so look-alike names cannot coexist.
 //! The server fills the skeleton of existing users at start (it owns the name rules);
-//! until then it is NULL, which the unique index allows.
+//! until then it is NULL, which the unique index allows. Sessions remember when they last
+//! had a Subscribe stream, so the ones nobody reads any more can be expired.
 
 use sea_orm_migration::{prelude::*, schema::*};
 
@@ -46,6 +47,20 @@ impl MigrationTrait for Migration {
                 .to_owned(),
         )
         .await?;
+        m.alter_table(
+            Table::alter()
+                .table(Sessions::Table)
+                .add_column(big_integer(Sessions::LastSubscribedAt).default(0))
+                .to_owned(),
+        )
+        .await?;
+        m.exec_stmt(
+            Query::update()
+                .table(Sessions::Table)
+                .value(Sessions::LastSubscribedAt, Expr::col(Sessions::CreatedAt))
+                .to_owned(),
+        )
+        .await?;
         m.create_table(
             Table::create()
                 .table(ServerMeta::Table)
@@ -59,6 +74,13 @@ impl MigrationTrait for Migration {
     async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
         m.drop_table(Table::drop().table(ServerMeta::Table).to_owned())
             .await?;
+        m.alter_table(
+            Table::alter()
+                .table(Sessions::Table)
+                .drop_column(Sessions::LastSubscribedAt)
+                .to_owned(),
+        )
+        .await?;
         m.drop_index(
             Index::drop()
                 .name("idx_users_name_skeleton")
@@ -101,6 +123,13 @@ enum SignInFailures {
 enum Users {
     Table,
     NameSkeleton,
+}
+
+#[derive(DeriveIden, Clone, Copy)]
+enum Sessions {
+    Table,
+    CreatedAt,
+    LastSubscribedAt,
 }
 
 #[derive(DeriveIden, Clone, Copy)]

@@ -110,6 +110,7 @@ pub async fn sign_in(
             expires_at: Set(now + refresh_ttl_ms(state)),
             trimmed_up_to: Set(None),
             first_event_id: Set(first_event_id),
+            last_subscribed_at: Set(now),
         }
         .insert(&*txn)
         .await?;
@@ -289,6 +290,23 @@ async fn insert_refresh_token(
     .insert(&**txn)
     .await?;
     Ok(())
+}
+
+/// Records that these sessions have (or just opened) a Subscribe stream, so the janitor
+/// does not expire them as idle.
+pub async fn mark_subscribed(state: &AppState, session_ids: Vec<String>) -> Result<()> {
+    if session_ids.is_empty() {
+        return Ok(());
+    }
+    let txn = state.db.begin_write().await?;
+    let marked = session::Entity::update_many()
+        .col_expr(session::Column::LastSubscribedAt, Expr::value(now_ms()))
+        .filter(session::Column::Id.is_in(session_ids))
+        .exec(&*txn)
+        .await
+        .map(drop)
+        .map_err(Error::from);
+    txn.finish(marked).await
 }
 
 /// Keeps the user's `keep` newest sessions and ends the others: every session receives a

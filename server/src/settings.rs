@@ -76,6 +76,8 @@ pub struct AuthSettings {
     pub sign_in_failure_window_secs: u64,
     /// Sessions one user may hold; signing in once more ends the oldest.
     pub max_sessions_per_user: u32,
+    /// A session that has had no Subscribe stream for this long is ended.
+    pub session_idle_secs: u64,
 }
 
 #[derive(Clone, Debug, Deserialize)]
@@ -205,6 +207,7 @@ const ALL_KEYS: &[&str] = &[
     "auth.sign_in_max_failures_per_ip",
     "auth.sign_in_failure_window_secs",
     "auth.max_sessions_per_user",
+    "auth.session_idle_secs",
     "chat.required_reactions",
     "chat.emoji",
     "chat.max_content_chars",

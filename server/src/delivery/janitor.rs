@@ -10,7 +10,7 @@ use crate::{
     state::AppState,
 };
 use sea_orm::{
-    ColumnTrait, EntityTrait, FromQueryResult, PaginatorTrait, QueryFilter, QueryOrder,
+    ColumnTrait, Condition, EntityTrait, FromQueryResult, PaginatorTrait, QueryFilter, QueryOrder,
     QuerySelect,
     sea_query::{Expr, ExprTrait, Func},
 };
@@ -46,10 +46,20 @@ pub async fn sweep(state: &AppState) -> Result<Sweep> {
     let db = state.db.conn();
     let settings = &state.settings;
 
-    // Expired sessions. Ordered, because it changes the set that fan-out writes to.
+    // Expired sessions, and those nobody has read for `session_idle_secs` (each would be
+    // queued every event until its queue is trimmed). The streams open here count as
+    // reading: on a replica, its own janitor marks its streams. Ordered, because it
+    // changes the set that fan-out writes to.
+    crate::accounts::mark_subscribed(state, state.streams.session_ids()).await?;
+    let idle_ms =
+        i64::try_from(settings.auth.session_idle_secs.saturating_mul(1000)).unwrap_or(i64::MAX);
     let txn = state.db.begin_ordered().await?;
     let expired = session::Entity::delete_many()
-        .filter(session::Column::ExpiresAt.lte(now))
+        .filter(
+            Condition::any()
+                .add(session::Column::ExpiresAt.lte(now))
+                .add(session::Column::LastSubscribedAt.lt(now.saturating_sub(idle_ms))),
+        )
         .exec(&*txn)
         .await
         .map_err(Error::from);

@@ -105,6 +105,12 @@ impl StreamRegistry {
         }
     }
 
+    /// The sessions with an open stream here (the janitor marks them as subscribed).
+    pub fn session_ids(&self) -> Vec<String> {
+        let inner = self.inner.lock().unwrap_or_else(PoisonError::into_inner);
+        inner.streams.keys().cloned().collect()
+    }
+
     pub fn len(&self) -> usize {
         self.inner
             .lock()

@@ -74,6 +74,9 @@ async fn pump(
     let Some(session) = find_session(state, who).await? else {
         return Err(session_ended());
     };
+    crate::accounts::mark_subscribed(state, vec![who.session_id.clone()])
+        .await
+        .map_err(Status::from)?;
     if let Some(trimmed_up_to) = session.trimmed_up_to {
         // Its id is the last event dropped: above anything the client saw, below every
         // event still queued, and acknowledging it clears the mark.

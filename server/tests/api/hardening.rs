@@ -448,3 +448,31 @@ async fn an_oversized_header_fails_its_call_and_not_the_connection() {
         );
     }
 }
+
+#[tokio::test]
+async fn a_session_nobody_subscribes_to_is_ended_after_the_idle_time() {
+    // An idle time of zero: any session without a stream is idle at the next sweep.
+    let app = spawn_app_with(|s| s.auth.session_idle_secs = 0).await;
+    let reader = app.user("reader").await;
+    let forgotten = app.user("forgotten").await;
+    let mut events = reader.subscribe().await;
+    let sent = reader.send("are you there").await.expect("send");
+    assert_eq!(
+        posted(&events.next_event().await).message_id,
+        sent.message_id
+    );
+    tokio::time::sleep(Duration::from_millis(20)).await;
+    let sweep = chat_server::delivery::janitor::sweep(&app.state)
+        .await
+        .expect("sweep");
+    assert_eq!(sweep.expired_sessions, 1, "{sweep:?}");
+    let status = forgotten.send("hello?").await.expect_err("ended");
+    assert_eq!(status.code(), Code::Unauthenticated);
+    // The one with an open stream lives on.
+    reader
+        .chat
+        .clone()
+        .get_send_status(reader.req(chat_protocol::chat::v1::GetSendStatusRequest {}))
+        .await
+        .expect("a subscribed session is not idle");
+}
