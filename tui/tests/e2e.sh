@@ -125,4 +125,13 @@ done
 # Ctrl+C quits cleanly and gives the terminal back.
 for u in "${users[@]}"; do keys "$u" C-c; done
 for u in "${users[@]}"; do wait_for "$u" "EXITED 0"; done
+
+# Quitting signs out: no session is left on the server to be queued every event.
+sessions=$(python3 - "$work/data/chat.db" <<'PY'
+import sqlite3, sys
+print(sqlite3.connect(sys.argv[1]).execute("select count(*) from sessions").fetchone()[0])
+PY
+)
+[[ $sessions -eq 0 ]] || { echo "$sessions sessions left on the server after every client quit" >&2; exit 1; }
+echo "ok: quitting left no session behind"
 echo "e2e: all good"
