@@ -28,6 +28,8 @@ fn on_postgres() -> bool {
 /// A small tmpfs, unmounted when dropped.
 struct Tmpfs {
     dir: tempfile::TempDir,
+    /// Beside the mount, not on it.
+    log_dir: tempfile::TempDir,
 }
 
 impl Tmpfs {
@@ -42,7 +44,10 @@ impl Tmpfs {
             status.success(),
             "mounting a tmpfs failed: the fault tests need root (as CI has)"
         );
-        Self { dir }
+        Self {
+            dir,
+            log_dir: tempfile::tempdir().expect("log dir"),
+        }
     }
 
     fn path(&self) -> &Path {
@@ -68,6 +73,15 @@ impl Drop for Tmpfs {
     }
 }
 
+/// A data directory on a tmpfs of `size`, and a log directory elsewhere (a full disk
+/// must not take the logs with it): the mount, the data path, the log path.
+fn data_on_tmpfs(size: &str) -> (Tmpfs, std::path::PathBuf, String) {
+    let disk = Tmpfs::mount(size);
+    let data = disk.path().join("data");
+    let logs = disk.log_dir.path().display().to_string();
+    (disk, data, logs)
+}
+
 /// Writes zeros into `path` until the file system has no byte left.
 fn fill(path: &Path) {
     let mut file = std::fs::File::create(path).expect("filler");
@@ -78,31 +92,19 @@ fn fill(path: &Path) {
     let _ = file.sync_all();
 }
 
-/// Every message content in the SQLite database at `db`, read by an outside reader.
-async fn stored_contents(conn: &DatabaseConnection) -> HashSet<String> {
+/// The first column of every row `sql` returns, read by an outside reader.
+async fn strings(conn: &DatabaseConnection, sql: &str) -> HashSet<String> {
     let rows = conn
-        .query_all_raw(Statement::from_string(
-            conn.get_database_backend(),
-            "SELECT content FROM messages",
-        ))
+        .query_all_raw(Statement::from_string(conn.get_database_backend(), sql))
         .await
-        .expect("read messages");
+        .expect(sql);
     rows.iter()
-        .map(|row| row.try_get_by_index::<String>(0).expect("content"))
+        .map(|row| row.try_get_by_index::<String>(0).expect("a string"))
         .collect()
 }
 
-async fn stored_user_names(conn: &DatabaseConnection) -> HashSet<String> {
-    let rows = conn
-        .query_all_raw(Statement::from_string(
-            conn.get_database_backend(),
-            "SELECT name FROM users",
-        ))
-        .await
-        .expect("read users");
-    rows.iter()
-        .map(|row| row.try_get_by_index::<String>(0).expect("name"))
-        .collect()
+async fn stored_contents(conn: &DatabaseConnection) -> HashSet<String> {
+    strings(conn, "SELECT content FROM messages").await
 }
 
 async fn sqlite_reader(db: &Path) -> DatabaseConnection {
@@ -137,11 +139,8 @@ async fn a_full_disk_never_gets_an_ok_for_a_write_it_did_not_store_and_recovers_
         eprintln!("skipped on PostgreSQL: this test fills the SQLite data directory");
         return;
     }
-    let disk = Tmpfs::mount("8m");
-    let logs = tempfile::tempdir().expect("log dir");
-    let data = disk.path().join("data");
-    let logs_dir = logs.path().display().to_string();
-    let env = [("CHAT__LOG__DIR", logs_dir.as_str())];
+    let (disk, data, logs) = data_on_tmpfs("8m");
+    let env = [("CHAT__LOG__DIR", logs.as_str())];
     let port = free_port();
     let server = ServerProcess::start(&data, "", port, &env).await;
     let channel = server.channel();
@@ -213,7 +212,7 @@ async fn a_full_disk_never_gets_an_ok_for_a_write_it_did_not_store_and_recovers_
         confirmed.len(),
         missing[0]
     );
-    let users = stored_user_names(&reader).await;
+    let users = strings(&reader, "SELECT name FROM users").await;
     for name in &confirmed_users {
         assert!(
             users.contains(name),
@@ -233,11 +232,8 @@ async fn a_read_only_data_directory_refuses_to_start() {
         eprintln!("skipped on PostgreSQL: this test makes the SQLite data directory read-only");
         return;
     }
-    let disk = Tmpfs::mount("16m");
-    let logs = tempfile::tempdir().expect("log dir");
-    let data = disk.path().join("data");
-    let logs_dir = logs.path().display().to_string();
-    let env = [("CHAT__LOG__DIR", logs_dir.as_str())];
+    let (disk, data, logs) = data_on_tmpfs("16m");
+    let env = [("CHAT__LOG__DIR", logs.as_str())];
     let port = free_port();
     // A first run creates and migrates the database.
     ServerProcess::start(&data, "", port, &env)

@@ -25,6 +25,13 @@ fn sign_in_body(name: &str, password: &str) -> bytes::Bytes {
     )
 }
 
+const SIGN_IN: &str = "/auth.v1.AuthService/SignIn";
+
+/// A SignIn made by hand on `conn`: its code and message.
+async fn sign_in_on(conn: &mut RawConn, name: &str, password: &str) -> (Code, String) {
+    conn.call(SIGN_IN, None, sign_in_body(name, password)).await
+}
+
 async fn attempts_stored(app: &TestApp) -> u64 {
     sign_in_failure::Entity::find()
         .count(app.state.db.conn())
@@ -115,34 +122,16 @@ async fn a_guesser_at_another_address_cannot_lock_the_user_out() {
         .await
         .expect("connect");
     for i in 0..limit {
-        let (code, _) = guesser
-            .call(
-                "/auth.v1.AuthService/SignIn",
-                None,
-                sign_in_body("carol", &format!("guess number {i}")),
-            )
-            .await;
+        let (code, _) = sign_in_on(&mut guesser, "carol", &format!("guess number {i}")).await;
         assert_eq!(code, Code::Unauthenticated);
     }
     // The guesser's address is throttled for this name, even with the right password…
-    let (code, message) = guesser
-        .call(
-            "/auth.v1.AuthService/SignIn",
-            None,
-            sign_in_body("carol", PASSWORD),
-        )
-        .await;
+    let (code, message) = sign_in_on(&mut guesser, "carol", PASSWORD).await;
     assert_eq!(code, Code::ResourceExhausted, "{message}");
     assert!(message.contains("try again in"), "{message}");
     // …but carol, elsewhere, signs in.
     let mut carol = RawConn::connect(app.addr, HERE).await.expect("connect");
-    let (code, message) = carol
-        .call(
-            "/auth.v1.AuthService/SignIn",
-            None,
-            sign_in_body("carol", PASSWORD),
-        )
-        .await;
+    let (code, message) = sign_in_on(&mut carol, "carol", PASSWORD).await;
     assert_eq!(code, Code::Ok, "{message}");
 }
 
@@ -155,12 +144,7 @@ async fn one_address_cannot_guess_at_many_names_without_bound() {
     let mut codes = Vec::new();
     for i in 0..12 {
         let body = sign_in_body(&format!("name{i}"), "not the password");
-        codes.push(
-            guesser
-                .call("/auth.v1.AuthService/SignIn", None, body)
-                .await
-                .0,
-        );
+        codes.push(guesser.call(SIGN_IN, None, body).await.0);
     }
     assert_eq!(codes[..8], [Code::Unauthenticated; 8]);
     assert_eq!(codes[8..], [Code::ResourceExhausted; 4]);
@@ -208,10 +192,7 @@ async fn unfinished_requests_do_not_hold_the_servers_memory() {
     let mut calls = Vec::new();
     for _ in 0..100 {
         let body = frame_declaring(4 << 20, &vec![b'a'; 64 * 1024]);
-        let call = conn
-            .start("/auth.v1.AuthService/SignIn", None, body, false)
-            .await
-            .expect("start");
+        let call = conn.start(SIGN_IN, None, body, false).await.expect("start");
         calls.push(call);
     }
     for call in calls {
@@ -222,12 +203,7 @@ async fn unfinished_requests_do_not_hold_the_servers_memory() {
     }
     // A small request that stalls halfway is ended by the request timeout.
     let stalled = conn
-        .start(
-            "/auth.v1.AuthService/SignIn",
-            None,
-            frame_declaring(100, b"0123456789"),
-            false,
-        )
+        .start(SIGN_IN, None, frame_declaring(100, b"0123456789"), false)
         .await
         .expect("start");
     let (code, _) = tokio::time::timeout(Duration::from_secs(10), status_of(stalled.response))
@@ -245,7 +221,7 @@ async fn served(app: &TestApp, from: IpAddr) -> bool {
         let mut conn = RawConn::connect(app.addr, from).await.ok()?;
         let call = conn
             .start(
-                "/auth.v1.AuthService/SignIn",
+                SIGN_IN,
                 None,
                 sign_in_body("nobody", "wrong password"),
                 true,
@@ -272,13 +248,7 @@ async fn connections_over_the_per_address_cap_are_closed() {
     }
     // Each holds its place once the server has accepted it; a call on each makes sure.
     for conn in &mut held {
-        let (code, _) = conn
-            .call(
-                "/auth.v1.AuthService/SignIn",
-                None,
-                sign_in_body("nobody", "wrong password"),
-            )
-            .await;
+        let (code, _) = sign_in_on(conn, "nobody", "wrong password").await;
         assert_eq!(code, Code::Unauthenticated);
     }
     assert!(
@@ -409,13 +379,13 @@ async fn an_oversized_header_fails_its_call_and_not_the_connection() {
     let limit = app.state.settings.server.max_header_bytes;
     let mut conn = RawConn::connect(app.addr, HERE).await.expect("connect");
     for size in [20 * 1024, 64 * 1024, limit - 1024, limit + 8 * 1024] {
-        let token = format!("Bearer {}", "x".repeat(size));
+        let token = "x".repeat(size);
         let call = conn
-            .start_with_header(
+            .start(
                 "/chat.v1.ChatService/GetSendStatus",
-                "authorization",
-                &token,
+                Some(&token),
                 frame(&[]),
+                true,
             )
             .await
             .expect("start");
@@ -434,13 +404,7 @@ async fn an_oversized_header_fails_its_call_and_not_the_connection() {
                 http::StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE
             );
         }
-        let (code, _) = conn
-            .call(
-                "/auth.v1.AuthService/SignIn",
-                None,
-                sign_in_body("nobody", "wrong password"),
-            )
-            .await;
+        let (code, _) = sign_in_on(&mut conn, "nobody", "wrong password").await;
         assert_eq!(
             code,
             Code::Unauthenticated,

@@ -56,28 +56,6 @@ impl RawConn {
         })
     }
 
-    /// Starts `path` with an extra header `name: value` (e.g. an oversized one).
-    pub async fn start_with_header(
-        &mut self,
-        path: &str,
-        name: &str,
-        value: &str,
-        body: Bytes,
-    ) -> anyhow::Result<RawCall> {
-        let request = http::Request::post(format!("http://{}{path}", self.addr))
-            .header("content-type", "application/grpc")
-            .header("te", "trailers")
-            .header(name, value)
-            .body(())?;
-        self.send = self.send.clone().ready().await?;
-        let (response, mut stream) = self.send.send_request(request, false)?;
-        stream.send_data(body, true)?;
-        Ok(RawCall {
-            response,
-            _body: stream,
-        })
-    }
-
     /// A whole call: its status code and message.
     pub async fn call(&mut self, path: &str, token: Option<&str>, body: Bytes) -> (Code, String) {
         let call = self
