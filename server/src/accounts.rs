@@ -75,7 +75,7 @@ pub async fn sign_in(
         return Err(Error::unauthenticated(BAD_CREDENTIALS));
     };
     let key = name.key();
-    let client_ip = client_ip.map(|ip| ip.to_string()).unwrap_or_default();
+    let client_ip = client_ip.map(throttle::address_key).unwrap_or_default();
     let attempt = Attempt {
         name_key: &key,
         client_ip: &client_ip,

@@ -18,8 +18,26 @@ use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, PaginatorTrait,
     QueryFilter, QueryOrder, Set, Statement,
 };
+use std::net::IpAddr;
 
-/// Where an attempt comes from: the client's IP address ("" when unknown).
+/// The address an attempt is counted against: an IPv4 address as it is, an IPv6 one by
+/// its /64 network — one host is commonly given a whole /64, so counting single IPv6
+/// addresses would give one guesser billions of budgets. (An IPv4-mapped IPv6 address
+/// counts as its IPv4 address.)
+pub fn address_key(ip: IpAddr) -> String {
+    match ip {
+        IpAddr::V4(v4) => v4.to_string(),
+        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+            Some(v4) => v4.to_string(),
+            None => {
+                let s = v6.segments();
+                format!("{:x}:{:x}:{:x}:{:x}::/64", s[0], s[1], s[2], s[3])
+            }
+        },
+    }
+}
+
+/// Where an attempt comes from: see [`address_key`] ("" when unknown).
 pub struct Attempt<'a> {
     pub name_key: &'a str,
     pub client_ip: &'a str,
@@ -96,4 +114,18 @@ fn exhausted(whom: &str, oldest: i64, now: i64, auth: &AuthSettings) -> Error {
     Error::ResourceExhausted(format!(
         "too many sign-in attempts for {whom}; try again in {wait_secs} s"
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::address_key;
+
+    #[test]
+    fn ipv6_addresses_count_by_their_64_bit_network() {
+        let key = |s: &str| address_key(s.parse().expect("ip"));
+        assert_eq!(key("192.0.2.7"), "192.0.2.7");
+        assert_eq!(key("2001:db8:1:2::1"), key("2001:db8:1:2:ffff::9"));
+        assert_ne!(key("2001:db8:1:2::1"), key("2001:db8:1:3::1"));
+        assert_eq!(key("::ffff:192.0.2.7"), "192.0.2.7");
+    }
 }

@@ -440,3 +440,16 @@ async fn a_session_nobody_subscribes_to_is_ended_after_the_idle_time() {
         .await
         .expect("a subscribed session is not idle");
 }
+
+#[tokio::test]
+async fn the_request_timeout_does_not_cut_a_subscribe_stream() {
+    let app = spawn_app_with(|s| s.server.request_timeout_secs = 1).await;
+    let reader = app.user("patient").await;
+    let mut events = reader.subscribe().await;
+    tokio::time::sleep(Duration::from_millis(2_500)).await;
+    let sent = reader.send("long after the timeout").await.expect("send");
+    assert_eq!(
+        posted(&events.next_event().await).message_id,
+        sent.message_id
+    );
+}
