@@ -1,4 +1,3 @@
-# syntax=docker/dockerfile:1
 # chat-server (default target) and chat-tui (target `tui`) in small Debian images.
 #
 #   docker build -t chat-server .            # or: just up
@@ -9,7 +8,8 @@
 
 # Bookworm on both sides, so the binary's glibc matches the runtime image.
 FROM rust:1-bookworm AS chef
-RUN cargo install cargo-chef --locked
+# Pinned, so a new cargo-chef release cannot change (or break) the build unannounced.
+RUN cargo install cargo-chef --version 0.1.78 --locked
 WORKDIR /src
 
 FROM chef AS planner
@@ -22,10 +22,13 @@ FROM chef AS builder
 COPY --from=planner /src/recipe.json recipe.json
 RUN cargo chef cook --locked --release -p chat-server -p chat-tui --recipe-path recipe.json
 COPY . .
-# The same command CI builds with.
+# The same command CI builds with. The release profile keeps line tables for local
+# profiling (`debug = "line-tables-only"`, most of the binary's size); the images drop
+# them but keep the symbol table, so `perf` and backtraces still name functions.
 RUN bash .ci/release-build.sh \
  && mkdir -p /out \
- && cp target/release/chat-server target/release/chat-tui /out/
+ && cp target/release/chat-server target/release/chat-tui /out/ \
+ && strip --strip-debug /out/chat-server /out/chat-tui
 
 # What the binaries need at run time: glibc (in the base), CA roots for TLS to a
 # database or server, and nothing else.

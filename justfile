@@ -2,6 +2,8 @@
 # Install just with `cargo install just` or `pip install rust-just`.
 
 set dotenv-load := false
+# Recipes get their arguments as "$@" too, which keeps each one's quoting (nextest filters).
+set positional-arguments := true
 
 # The Compose command: `docker compose` (v2 plugin), else the standalone docker-compose.
 compose := `docker compose version >/dev/null 2>&1 && echo "docker compose" || echo "docker-compose"`
@@ -10,10 +12,14 @@ compose := `docker compose version >/dev/null 2>&1 && echo "docker compose" || e
 default:
     @just --list
 
-# Build and start the server and PostgreSQL in Docker (needs .env with JWT_SECRET_KEY).
+# Build both images, start the server and PostgreSQL in Docker (needs .env with JWT_SECRET_KEY).
 up:
-    {{compose}} up -d --build
-    @echo "chat-server is starting on port 9000 (CHAT_PORT in .env); connect with: just tui"
+    {{compose}} --profile tui build
+    {{compose}} up -d
+    @port="${CHAT_PORT:-$(sed -n 's/^[[:space:]]*CHAT_PORT[[:space:]]*=[[:space:]]*//p' .env 2>/dev/null | tail -n 1 | tr -d "\"' \r")}"; \
+     port="${port:-9000}"; \
+     if [ "$port" = 9000 ]; then hint="just tui"; else hint="just tui --server http://127.0.0.1:$port"; fi; \
+     echo "chat-server is starting on port $port (CHAT_PORT); connect with: $hint"
 
 # Stop the containers (the volumes, with data and logs, are kept).
 down:
@@ -21,36 +27,49 @@ down:
 
 # Follow the server's and the database's logs.
 logs *args:
-    {{compose}} logs -f {{args}}
+    {{compose}} logs -f "$@"
 
 # Run the server locally on SQLite in ./data (no Docker).
 server *args:
-    cargo run --release -p chat-server -- {{args}}
+    cargo run --release -p chat-server -- "$@"
 
-# Run the terminal client against a server (default: the one `just up` or `just server` started).
-tui server="http://127.0.0.1:9000" *args:
-    cargo run --release -p chat-tui -- --server {{server}} {{args}}
+# Run chat-tui with these args; server: --server URL, else SERVER_HOST/PORT, else http://127.0.0.1:9000.
+tui *args:
+    #!/usr/bin/env bash
+    set -euo pipefail
+    server=(--server http://127.0.0.1:9000)
+    if [ -n "${SERVER_HOST:-}" ]; then server=(); fi
+    for arg in "$@"; do
+        case "$arg" in --server|--server=*) server=() ;; esac
+    done
+    exec cargo run --release -p chat-tui -- ${server[@]+"${server[@]}"} "$@"
 
-# Run the terminal client in a container against the Compose server.
+# Run the terminal client in a container against the Compose server (image rebuilt first).
 tui-docker:
-    {{compose}} --profile tui run --rm tui
+    #!/usr/bin/env bash
+    set -euo pipefail
+    # Compose v2 (2.13+) builds with `run --build`; the standalone v1 builds first.
+    if [ "{{compose}}" = "docker compose" ]; then
+        exec docker compose --profile tui run --build --rm tui
+    fi
+    docker-compose --profile tui build tui
+    exec docker-compose --profile tui run --rm tui
 
 # The test suite on SQLite.
 test *args:
-    cargo test --workspace {{args}}
+    cargo nextest run --workspace "$@"
 
 # The test suite on PostgreSQL (each test creates and drops its own database).
 test-pg url="postgres://postgres@127.0.0.1:5432/postgres" *args:
-    TEST_DATABASE_URL={{url}} cargo test --workspace {{args}}
+    url="$1"; shift; TEST_DATABASE_URL="$url" cargo nextest run --workspace "$@"
 
-# Without arguments: every BENCHMARKS.md scenario, three runs each, and the medians.
-# With arguments: the load generator itself, e.g. `just bench --spawn sqlite` or `just bench --help`.
+# No args: every BENCHMARKS.md scenario (3 runs, medians); else chat-loadgen, e.g. `just bench --help`.
 bench *args:
-    if [ -z "{{args}}" ]; then bash loadgen/scripts/bench-all.sh; else cargo run --release -p chat-loadgen -- {{args}}; fi
+    if [ $# -eq 0 ]; then bash loadgen/scripts/bench-all.sh; else cargo run --release -p chat-loadgen -- "$@"; fi
 
 # Database migrations on the configured database: up, down, status.
 migrate action="status" *args:
-    cargo run --release -p chat-server -- migrate {{action}} {{args}}
+    cargo run --release -p chat-server -- migrate "$@"
 
 # Format every crate.
 fmt:

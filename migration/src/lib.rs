@@ -7,6 +7,7 @@ mod m20261129_000001_initial;
 mod m20261129_000002_session_first_event;
 mod m20261130_000003_lean_event_queue;
 mod m20261201_000004_hardening;
+mod m20261202_000005_operations;
 
 pub struct Migrator;
 
@@ -18,6 +19,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000002_session_first_event::Migration),
             Box::new(m20261130_000003_lean_event_queue::Migration),
             Box::new(m20261201_000004_hardening::Migration),
+            Box::new(m20261202_000005_operations::Migration),
         ]
     }
 }

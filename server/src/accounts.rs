@@ -5,13 +5,15 @@ mod names;
 mod throttle;
 
 pub use names::backfill as backfill_name_rules;
+pub use throttle::address_key as throttle_address_key;
 
 use crate::{
     auth::{Claims, Principal, password, refresh},
-    db::WriteTxn,
+    db::{Db, WriteTxn},
     domain::{Password, UserName, new_id, now_ms},
     entity::{event, refresh_token, session, user},
     error::{Error, Result},
+    settings::Registration,
     state::AppState,
 };
 use sea_orm::{
@@ -34,13 +36,24 @@ pub struct SignedIn {
     pub access_expires_at: u64,
 }
 
-pub async fn sign_up(state: &AppState, raw_name: &str, raw_password: &str) -> Result<String> {
+/// SignUp: anyone may, unless `auth.registration` is closed.
+pub async fn register(state: &AppState, raw_name: &str, raw_password: &str) -> Result<String> {
+    if state.settings.auth.registration == Registration::Closed {
+        return Err(Error::PermissionDenied(
+            "sign-up is closed on this server; ask its operator for an account".into(),
+        ));
+    }
+    sign_up(&state.db, raw_name, raw_password).await
+}
+
+/// Creates a user under the sign-up rules (also `chat-server admin user create`).
+pub async fn sign_up(db: &Db, raw_name: &str, raw_password: &str) -> Result<String> {
     let name = UserName::parse(raw_name)?;
     let password = Password::parse(raw_password)?;
-    names::check_free(&state.db, &name).await?;
+    names::check_free(db, &name).await?;
     let hash = password::hash(password.expose().to_owned()).await?;
     let id = new_id();
-    let txn = state.db.begin_write().await?;
+    let txn = db.begin_write().await?;
     let inserted = user::ActiveModel {
         id: Set(id.clone()),
         name: Set(name.as_str().to_owned()),
@@ -48,6 +61,7 @@ pub async fn sign_up(state: &AppState, raw_name: &str, raw_password: &str) -> Re
         name_skeleton: Set(Some(name.skeleton())),
         password_hash: Set(hash),
         created_at: Set(now_ms()),
+        disabled_at: Set(None),
     }
     .insert(&*txn)
     .await
@@ -96,6 +110,12 @@ pub async fn sign_in(
         Some(user) if verified => user,
         _ => return Err(Error::unauthenticated(BAD_CREDENTIALS)),
     };
+    // Said only to someone who knows the password, so it tells a guesser nothing.
+    if user.disabled_at.is_some() {
+        return Err(Error::PermissionDenied(
+            "this account is disabled; ask the server's operator".into(),
+        ));
+    }
 
     let session_id = new_id();
     let refresh_token = refresh::generate();
@@ -241,6 +261,7 @@ pub async fn authenticate(state: &AppState, claims: &Claims) -> Result<Principal
     let alive: Option<String> = session::Entity::find_by_id(&claims.sid)
         .filter(session::Column::UserId.eq(&claims.sub))
         .filter(session::Column::ExpiresAt.gt(now_ms()))
+        .filter(user::Column::DisabledAt.is_null())
         .select_only()
         .column(user::Column::Name)
         .join(JoinType::InnerJoin, of_user)

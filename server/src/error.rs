@@ -17,6 +17,9 @@ pub enum Error {
     Unauthenticated(String),
     #[error("{0}")]
     ResourceExhausted(String),
+    /// Authenticated, but not allowed: a disabled account, closed registration.
+    #[error("{0}")]
+    PermissionDenied(String),
     /// Try again later (e.g. the server is shutting down); nothing was done.
     #[error("{0}")]
     Unavailable(String),
@@ -49,6 +52,7 @@ impl Error {
             Self::FailedPrecondition(_) => Code::FailedPrecondition,
             Self::Unauthenticated(_) => Code::Unauthenticated,
             Self::ResourceExhausted(_) => Code::ResourceExhausted,
+            Self::PermissionDenied(_) => Code::PermissionDenied,
             Self::Unavailable(_) => Code::Unavailable,
             Self::Internal(_) => Code::Internal,
         }

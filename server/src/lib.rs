@@ -8,7 +8,9 @@
 //! - [`cli`], [`migrate`], [`healthcheck`], [`tls`]: the operator's commands and TLS.
 
 pub mod accounts;
+pub mod admin;
 pub mod auth;
+pub mod backup;
 pub mod chat;
 pub mod cli;
 pub mod db;
@@ -18,11 +20,13 @@ pub mod entity;
 pub mod error;
 pub mod healthcheck;
 pub mod incoming;
+pub mod metrics;
 pub mod migrate;
 pub mod service;
 pub mod settings;
 pub mod startup;
 pub mod state;
+pub mod systemd;
 pub mod telemetry;
 pub mod tls;
 

@@ -51,3 +51,12 @@ async fn applied(db: &Db) -> anyhow::Result<Vec<String>> {
         .map(|m| m.name().to_owned())
         .collect())
 }
+
+/// The migrations this binary knows that the database has not applied.
+pub async fn pending(db: &Db) -> anyhow::Result<Vec<String>> {
+    Ok(Migrator::get_pending_migrations(db.conn())
+        .await?
+        .iter()
+        .map(|m| m.name().to_owned())
+        .collect())
+}

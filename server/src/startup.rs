@@ -5,8 +5,9 @@
 use crate::{
     auth::{AuthInterceptor, secret},
     db::Db,
-    delivery::{EventFeed, janitor, replicas},
+    delivery::{EventFeed, janitor, replicas, revocations},
     incoming::{self, ConnectionLimits},
+    metrics,
     service::{AuthApi, ChatApi, DecodeErrorsLayer},
     settings::Settings,
     state::AppState,
@@ -94,9 +95,23 @@ impl Application {
         health
             .set_service_status("", ServingStatus::NotServing)
             .await;
-        let reflection = tonic_reflection::server::Builder::configure()
-            .register_encoded_file_descriptor_set(FILE_DESCRIPTOR_SET)
-            .build_v1()?;
+        // Both reflection versions (grpcurl and older tools ask v1alpha), describing the
+        // health service too, so `grpcurl list` and `describe` show everything served.
+        let reflection = || {
+            tonic_reflection::server::Builder::configure()
+                .register_encoded_file_descriptor_set(FILE_DESCRIPTOR_SET)
+                .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
+        };
+        let reflection_v1 = reflection().build_v1()?;
+        let reflection_v1alpha = reflection().build_v1alpha()?;
+        let metrics_listener = match state.settings.server.metrics_addr.as_str() {
+            "" => None,
+            addr => Some(
+                TcpListener::bind(addr)
+                    .await
+                    .with_context(|| format!("binding the metrics endpoint {addr}"))?,
+            ),
+        };
 
         let limits = &state.settings.server;
         let auth = AuthServiceServer::new(AuthApi::new(state.clone()))
@@ -128,6 +143,14 @@ impl Application {
             let state = state.clone();
             tokio::spawn(async move { state.db.run_checkpoints(&state.shutdown).await })
         };
+        let revocations = tokio::spawn(revocations::watch(state.clone()));
+        let metrics = metrics_listener.map(|listener| {
+            tracing::info!(addr = ?listener.local_addr().ok(), "metrics at GET /metrics");
+            (
+                tokio::spawn(metrics::serve(listener, state.shutdown.clone())),
+                tokio::spawn(metrics::sample(state.clone())),
+            )
+        });
         let grace = Duration::from_secs(state.settings.server.shutdown_grace_secs);
         let drain = {
             let state = state.clone();
@@ -136,9 +159,11 @@ impl Application {
             async move {
                 shutdown.cancelled().await;
                 tracing::info!("shutting down");
+                crate::systemd::stopping();
                 health
                     .set_service_status("", ServingStatus::NotServing)
                     .await;
+                health.set_not_serving::<AuthServiceServer<AuthApi>>().await;
                 health.set_not_serving::<ChatServiceServer<ChatApi>>().await;
                 state.shutdown.cancel();
             }
@@ -150,6 +175,7 @@ impl Application {
             shutdown.clone(),
         ));
         tracing::info!(addr = ?incoming_addr(&state), "serving");
+        crate::systemd::ready(&format!("serving on {}", incoming_addr(&state)));
 
         let mut builder = Server::builder();
         if let Some(tls) = tls {
@@ -163,7 +189,8 @@ impl Application {
             .timeout(Duration::from_secs(limits.request_timeout_secs.max(1)))
             .layer(DecodeErrorsLayer)
             .add_service(health_service)
-            .add_service(reflection)
+            .add_service(reflection_v1)
+            .add_service(reflection_v1alpha)
             .add_service(auth)
             .add_service(chat)
             .serve_with_incoming_shutdown(incoming, drain);
@@ -180,12 +207,20 @@ impl Application {
         janitor.abort();
         feed.abort();
         replicas.abort();
+        revocations.abort();
+        if let Some((serve, sample)) = metrics {
+            serve.abort();
+            sample.abort();
+        }
         // The last acks are written before the process exits, then checkpointed.
         let _ = acks.await;
         let _ = checkpoints.await;
         result
     }
 }
+
+/// How often a healthy server checks that its database still answers.
+const PING_EVERY: Duration = Duration::from_secs(5);
 
 /// Keeps the health service's answer in step with whether writes commit: NOT_SERVING
 /// from the first write that cannot commit, SERVING again once one can. While failing it
@@ -227,6 +262,12 @@ async fn report_write_health(
             () = tokio::time::sleep(Duration::from_secs(1)), if !committing => {
                 if let Err(e) = state.db.probe_write().await {
                     tracing::debug!(error = %e, "write probe failed");
+                }
+            }
+            // A database that went away fails nothing until someone writes: ask it.
+            () = tokio::time::sleep(PING_EVERY), if committing => {
+                if let Err(e) = state.db.ping().await {
+                    tracing::warn!(error = %e, "the database does not answer");
                 }
             }
         }

@@ -38,6 +38,7 @@ pub async fn send(
         .await?;
     if let Some(event_id) = event_id {
         state.notifier.notify(event_id);
+        crate::metrics::get().event_committed();
         tracing::debug!(user_id = %who.user_id, message_id = %message.message_id, event_id, "posted");
     }
     Ok(message)

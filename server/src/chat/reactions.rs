@@ -47,6 +47,7 @@ async fn change(
         })
         .await?;
     state.notifier.notify(event_id);
+    crate::metrics::get().event_committed();
     Ok(updated)
 }
 

@@ -87,11 +87,13 @@ async fn run(writer: Writer, mut queue: mpsc::UnboundedReceiver<Box<dyn Job>>) {
             .catch_unwind()
             .await
             .unwrap_or_else(|_| Err(Error::internal("the group commit panicked")));
+        let elapsed = started.elapsed();
         tracing::debug!(
             operations = batch.len(),
-            elapsed_us = started.elapsed().as_micros(),
+            elapsed_us = elapsed.as_micros(),
             "group commit"
         );
+        crate::metrics::get().group_commit(batch.len(), elapsed, committed.is_err());
         if let Err(cause) = &committed {
             tracing::error!(error = %cause, operations = batch.len(), "a group commit failed");
         }

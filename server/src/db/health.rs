@@ -12,6 +12,9 @@ use sea_orm::{DbErr, EntityTrait, Set, sea_query::OnConflict};
 use std::sync::Arc;
 use tokio::sync::watch;
 
+/// How long [`Db::ping`] waits for the database.
+const PING_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(3);
+
 /// The `server_meta` row that [`Db::probe_write`] rewrites.
 const PROBE_KEY: &str = "write_probe";
 
@@ -53,6 +56,22 @@ impl WriteHealth {
 }
 
 impl Db {
+    /// Whether the database answers at all (`SELECT 1` within [`PING_TIMEOUT`]). A
+    /// database that is down fails nothing until someone writes, so health would say
+    /// SERVING while every sign-in fails: a failed ping counts as a failed write, and the
+    /// write probe then says when it is back.
+    pub async fn ping(&self) -> Result<(), DbErr> {
+        let answered = tokio::time::timeout(PING_TIMEOUT, self.conn().ping()).await;
+        let result = match answered {
+            Ok(result) => result,
+            Err(_) => Err(DbErr::Custom(format!("no answer within {PING_TIMEOUT:?}"))),
+        };
+        if let Err(e) = &result {
+            self.writer.health.failed(e);
+        }
+        result
+    }
+
     /// Commits one small write (and so updates [`WriteHealth`]): whether writes can
     /// commit now. Used at start (a read-only data directory refuses to start) and while
     /// writes are failing, to notice when they can commit again.

@@ -100,6 +100,22 @@ impl Db {
     /// `url` empty means SQLite in `data_dir/chat.db`. Must run on a Tokio runtime: it
     /// starts the group-commit task.
     pub async fn connect(url: &str, data_dir: &Path, max_connections: u32) -> Result<Self, DbErr> {
+        Self::open(url, data_dir, max_connections, true).await
+    }
+
+    /// For the operator's commands (`chat-server admin`, `backup`) while a server may be
+    /// running: no claim on a SQLite file, whose writes then wait for the server's
+    /// (SQLite's own file locks keep them apart; see `busy_timeout` in `options`).
+    pub async fn connect_alongside(url: &str, data_dir: &Path) -> Result<Self, DbErr> {
+        Self::open(url, data_dir, 2, false).await
+    }
+
+    async fn open(
+        url: &str,
+        data_dir: &Path,
+        max_connections: u32,
+        claim: bool,
+    ) -> Result<Self, DbErr> {
         let url = if url.is_empty() {
             std::fs::create_dir_all(data_dir)
                 .map_err(|e| DbErr::Custom(format!("creating {}: {e}", data_dir.display())))?;
@@ -108,8 +124,8 @@ impl Db {
             url.to_owned()
         };
         let exclusive = match url::sqlite_file(&url) {
-            Some(file) => Some(Arc::new(exclusive::DatabaseLock::acquire(&file)?)),
-            None => None,
+            Some(file) if claim => Some(Arc::new(exclusive::DatabaseLock::acquire(&file)?)),
+            _ => None,
         };
         let conn = Database::connect(options(&url, max_connections.max(2), false))
             .await

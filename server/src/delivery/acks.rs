@@ -123,6 +123,9 @@ async fn write(db: &Db, batch: Vec<(String, Mark)>) -> Result<()> {
     }
     let marks: Vec<(String, i64)> = batch.iter().map(|(s, m)| (s.clone(), m.up_to)).collect();
     let written = queue::ack_many(db, &marks).await;
+    if written.is_ok() {
+        crate::metrics::get().ack_batch();
+    }
     for (_, mark) in batch {
         for reply in mark.waiting {
             // The caller may have gone away; the mark stands either way.

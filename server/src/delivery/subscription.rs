@@ -35,7 +35,10 @@ pub fn open(state: Arc<AppState>, who: Principal) -> EventStream {
     let handle = state.streams.register(&who.session_id);
     tokio::spawn(async move {
         let generation = handle.generation;
+        let metrics = crate::metrics::get();
+        metrics.open_streams.inc();
         let outcome = pump(&state, &who, &handle, &events_tx).await;
+        metrics.open_streams.dec();
         state.streams.unregister(&who.session_id, generation);
         match outcome {
             Ok(()) => tracing::debug!(session_id = %who.session_id, "stream closed by the client"),
@@ -158,9 +161,12 @@ async fn send(
 ) -> Result<(), Status> {
     match out.send_timeout(Ok(event), slow_after).await {
         Ok(()) => Ok(()),
-        Err(mpsc::error::SendTimeoutError::Timeout(_)) => Err(Status::resource_exhausted(
-            "the stream fell too far behind; subscribe again to continue from your queue",
-        )),
+        Err(mpsc::error::SendTimeoutError::Timeout(_)) => {
+            crate::metrics::get().slow_subscriber_cut_off();
+            Err(Status::resource_exhausted(
+                "the stream fell too far behind; subscribe again to continue from your queue",
+            ))
+        }
         // The client is gone; its events stay queued for the next Subscribe.
         Err(mpsc::error::SendTimeoutError::Closed(_)) => Err(Status::cancelled("client went away")),
     }

@@ -45,7 +45,8 @@ impl ActiveModelBehavior for ActiveModel {
                 )
                 .map_err(|e| DbErr::Custom(format!("fan-out query: {e}")))?
                 .to_owned();
-            db.execute(&fan_out).await?;
+            let queued = db.execute(&fan_out).await?.rows_affected();
+            crate::metrics::get().fanned_out(queued);
         }
         Ok(model)
     }

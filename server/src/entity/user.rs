@@ -14,6 +14,8 @@ pub struct Model {
     pub name_skeleton: Option<String>,
     pub password_hash: String,
     pub created_at: i64,
+    /// Set by `chat-server admin user disable`: no sign-in, no session, until enabled.
+    pub disabled_at: Option<i64>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

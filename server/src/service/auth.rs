@@ -34,9 +34,10 @@ impl AuthService for AuthApi {
         &self,
         request: Request<pb::SignUpRequest>,
     ) -> Result<Response<pb::SignUpResponse>, Status> {
+        let peer = request.remote_addr();
         let req = request.into_inner();
-        call("SignUp", async {
-            let user_id = accounts::sign_up(&self.state, &req.user_name, &req.password).await?;
+        call("SignUp", peer, async {
+            let user_id = accounts::register(&self.state, &req.user_name, &req.password).await?;
             record_user(&user_id);
             Ok(Response::new(pb::SignUpResponse { user_id }))
         })
@@ -47,9 +48,10 @@ impl AuthService for AuthApi {
         &self,
         request: Request<pb::SignInRequest>,
     ) -> Result<Response<pb::SignInResponse>, Status> {
+        let peer = request.remote_addr();
         let client_ip = request.remote_addr().map(|addr| addr.ip());
         let req = request.into_inner();
-        call("SignIn", async {
+        call("SignIn", peer, async {
             let s =
                 accounts::sign_in(&self.state, &req.user_name, &req.password, client_ip).await?;
             record_user(&s.user_id);
@@ -62,8 +64,9 @@ impl AuthService for AuthApi {
         &self,
         request: Request<pb::RefreshRequest>,
     ) -> Result<Response<pb::SignInResponse>, Status> {
+        let peer = request.remote_addr();
         let req = request.into_inner();
-        call("Refresh", async {
+        call("Refresh", peer, async {
             let s = accounts::refresh(&self.state, &req.refresh_token).await?;
             record_user(&s.user_id);
             Ok(Response::new(signed_in(s)))
@@ -75,7 +78,8 @@ impl AuthService for AuthApi {
         &self,
         request: Request<pb::SignOutRequest>,
     ) -> Result<Response<pb::SignOutResponse>, Status> {
-        call("SignOut", async {
+        let peer = request.remote_addr();
+        call("SignOut", peer, async {
             let claims = self.state.jwt.verify_metadata(request.metadata())?;
             let who = accounts::authenticate(&self.state, &claims).await?;
             record_user(&who.user_id);

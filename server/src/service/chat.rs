@@ -38,7 +38,8 @@ impl ChatService for ChatApi {
         &self,
         request: Request<pb::SendRequest>,
     ) -> Result<Response<pb::SendResponse>, Status> {
-        call("Send", async {
+        let peer = request.remote_addr();
+        call("Send", peer, async {
             let who = self.who(&request).await?;
             let req = request.into_inner();
             let message =
@@ -54,7 +55,8 @@ impl ChatService for ChatApi {
         &self,
         request: Request<pb::ReactRequest>,
     ) -> Result<Response<pb::ReactResponse>, Status> {
-        call("React", async {
+        let peer = request.remote_addr();
+        call("React", peer, async {
             let who = self.who(&request).await?;
             let req = request.get_ref();
             let message = reactions::react(&self.state, &who, &req.message_id, &req.emoji).await?;
@@ -69,7 +71,8 @@ impl ChatService for ChatApi {
         &self,
         request: Request<pb::ReactRequest>,
     ) -> Result<Response<pb::ReactResponse>, Status> {
-        call("Unreact", async {
+        let peer = request.remote_addr();
+        call("Unreact", peer, async {
             let who = self.who(&request).await?;
             let req = request.get_ref();
             let message =
@@ -85,7 +88,8 @@ impl ChatService for ChatApi {
         &self,
         request: Request<pb::GetMessageRequest>,
     ) -> Result<Response<pb::Message>, Status> {
-        call("GetMessage", async {
+        let peer = request.remote_addr();
+        call("GetMessage", peer, async {
             self.who(&request).await?;
             Ok(Response::new(
                 messages::get(&self.state, &request.get_ref().message_id).await?,
@@ -98,7 +102,8 @@ impl ChatService for ChatApi {
         &self,
         request: Request<pb::ListMessagesRequest>,
     ) -> Result<Response<pb::ListMessagesResponse>, Status> {
-        call("ListMessages", async {
+        let peer = request.remote_addr();
+        call("ListMessages", peer, async {
             self.who(&request).await?;
             let req = request.get_ref();
             let (messages, has_more) =
@@ -115,7 +120,8 @@ impl ChatService for ChatApi {
         &self,
         request: Request<pb::GetSendStatusRequest>,
     ) -> Result<Response<pb::SendStatus>, Status> {
-        call("GetSendStatus", async {
+        let peer = request.remote_addr();
+        call("GetSendStatus", peer, async {
             let who = self.who(&request).await?;
             Ok(Response::new(
                 messages::send_status(&self.state, &who).await?,
@@ -130,7 +136,8 @@ impl ChatService for ChatApi {
         &self,
         request: Request<pb::SubscribeRequest>,
     ) -> Result<Response<Self::SubscribeStream>, Status> {
-        call("Subscribe", async {
+        let peer = request.remote_addr();
+        call("Subscribe", peer, async {
             let who = self.who(&request).await?;
             Ok(Response::new(subscription::open(self.state.clone(), who)))
         })
@@ -141,7 +148,8 @@ impl ChatService for ChatApi {
         &self,
         request: Request<pb::AckRequest>,
     ) -> Result<Response<pb::AckResponse>, Status> {
-        call("Ack", async {
+        let peer = request.remote_addr();
+        call("Ack", peer, async {
             let who = self.who(&request).await?;
             let up_to = i64::try_from(request.get_ref().up_to_event_id)
                 .map_err(|_| Error::invalid("up_to_event_id is out of range"))?;

@@ -133,7 +133,10 @@ async fn config_prints_the_effective_settings_without_the_secrets() {
     let shown = stdout(&output);
     assert!(!shown.contains(SECRET), "{shown}");
     assert!(!shown.contains("hunter2"), "{shown}");
-    assert!(shown.contains("keep_files: 5"), "{shown}");
+    assert!(
+        shown.contains("keep_files = 5  # from CHAT__LOG__KEEP_FILES"),
+        "{shown}"
+    );
 }
 
 #[tokio::test]

@@ -83,8 +83,25 @@ fn every_variable_the_compose_server_sets_is_read_by_the_server() {
         unknown.is_empty(),
         "docker-compose.yml sets variables chat-server never reads: {unknown:?}"
     );
-    // The TUI container is configured by flags only, so nothing here can be misspelt.
-    assert!(environment_names(&compose["services"]["tui"]).is_empty());
+    // The TUI container: only variables chat-tui's flags read, and without a value, so
+    // they are passed through only when set (chat-tui refuses an empty path).
+    let tui_cli = repo_file("tui/src/cli.rs");
+    let tui = &compose["services"]["tui"];
+    for name in environment_names(tui) {
+        assert!(
+            tui_cli.contains(&format!("env = \"{name}\"")),
+            "docker-compose.yml sets {name} for the tui, which chat-tui never reads"
+        );
+    }
+    if let Some(items) = tui["environment"].as_vec() {
+        for item in items {
+            let item = item.as_str().expect("string item");
+            assert!(
+                !item.contains('='),
+                "tui {item}: pass it through, unset when unset"
+            );
+        }
+    }
 }
 
 #[test]
