@@ -1,8 +1,8 @@
 //! Prometheus metrics: what an operator graphs and alerts on. Counters and histograms are
 //! updated where things happen (one atomic add each, so they cost nothing measurable when
-//! nobody scrapes); the gauges that need a query (sessions, queue rows) are sampled by
-//! [`sample`] while the endpoint is on. [`serve`] answers `GET /metrics` on
-//! `server.metrics_addr` (off by default).
+//! nobody scrapes); the gauges that need a query (sessions, queue rows) are read by
+//! [`refresh`] at each scrape, so they are exact and cost nothing between scrapes.
+//! [`serve`] answers `GET /metrics` on `server.metrics_addr` (off by default).
 //!
 //! The metrics are process-wide (one server per process in production); tests that run
 //! several servers in one process scrape a real `chat-server` binary instead.
@@ -23,10 +23,7 @@ use prometheus_client::{
     registry::Registry,
 };
 use sea_orm::{ConnectionTrait, DbBackend, Statement};
-use std::{
-    sync::{Arc, LazyLock},
-    time::Duration,
-};
+use std::{sync::LazyLock, time::Duration};
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct RpcLabels {
@@ -132,15 +129,11 @@ impl Metrics {
             open_streams.clone(),
         );
         let sessions = Gauge::default();
-        registry.register(
-            "sessions",
-            "Live sessions in the database (sampled)",
-            sessions.clone(),
-        );
+        registry.register("sessions", "Sessions in the database", sessions.clone());
         let queue_rows = Gauge::default();
         registry.register(
             "queue_rows",
-            "Undelivered or unacknowledged queue rows in the database (sampled)",
+            "Queued events not yet acknowledged, over all sessions",
             queue_rows.clone(),
         );
         let pool_size = Gauge::default();
@@ -227,13 +220,10 @@ impl Metrics {
     }
 }
 
-/// How often the query-backed gauges are refreshed while the endpoint is on.
-const SAMPLE_EVERY: Duration = Duration::from_secs(15);
-
-/// Refreshes the gauges that need the database, until shutdown.
-pub async fn sample(state: Arc<AppState>) {
+/// Reads the gauges that need the database or the server's state (before a scrape).
+pub async fn refresh(state: &AppState) {
     let metrics = get();
-    loop {
+    {
         metrics
             .committing
             .set(i64::from(state.db.write_health().is_committing()));
@@ -257,10 +247,6 @@ pub async fn sample(state: Arc<AppState>) {
         }
         if let Some(n) = count(conn, "SELECT COUNT(*) FROM event_queue").await {
             metrics.queue_rows.set(n);
-        }
-        tokio::select! {
-            () = state.shutdown.cancelled() => return,
-            () = tokio::time::sleep(SAMPLE_EVERY) => {}
         }
     }
 }

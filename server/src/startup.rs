@@ -146,10 +146,7 @@ impl Application {
         let revocations = tokio::spawn(revocations::watch(state.clone()));
         let metrics = metrics_listener.map(|listener| {
             tracing::info!(addr = ?listener.local_addr().ok(), "metrics at GET /metrics");
-            (
-                tokio::spawn(metrics::serve(listener, state.shutdown.clone())),
-                tokio::spawn(metrics::sample(state.clone())),
-            )
+            tokio::spawn(metrics::serve(listener, state.clone()))
         });
         let grace = Duration::from_secs(state.settings.server.shutdown_grace_secs);
         let drain = {
@@ -208,9 +205,8 @@ impl Application {
         feed.abort();
         replicas.abort();
         revocations.abort();
-        if let Some((serve, sample)) = metrics {
-            serve.abort();
-            sample.abort();
+        if let Some(metrics) = metrics {
+            metrics.abort();
         }
         // The last acks are written before the process exits, then checkpointed.
         let _ = acks.await;

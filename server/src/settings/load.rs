@@ -339,7 +339,11 @@ fn check_log(settings: &Settings) -> Result<(), ConfigError> {
         let lvl = d.rsplit_once('=').map_or(d, |(_, l)| l);
         levels.contains(&lvl.to_ascii_lowercase().as_str())
     });
-    if !directives_ok || tracing_subscriber::EnvFilter::builder().parse(level).is_err() {
+    if !directives_ok
+        || tracing_subscriber::EnvFilter::builder()
+            .parse(level)
+            .is_err()
+    {
         return Err(ConfigError::new(format!(
             "{}: `log.level` = {level:?} is not a log filter: use one of trace, debug, info, \
              warn, error, off, or directives such as \"chat_server=debug,info\"",

@@ -150,7 +150,7 @@ impl ServerProcess {
 
 /// The binary under test: `CHAT_SERVER_BIN` if set (to run these tests against another
 /// build, e.g. an older one), else the one cargo built with the tests.
-fn binary() -> String {
+pub fn binary() -> String {
     std::env::var("CHAT_SERVER_BIN").unwrap_or_else(|_| env!("CARGO_BIN_EXE_chat-server").into())
 }
 
