@@ -22,6 +22,8 @@ FROM chef AS builder
 COPY --from=planner /src/recipe.json recipe.json
 RUN cargo chef cook --locked --release -p chat-server -p chat-tui --recipe-path recipe.json
 COPY . .
+# The commit `chat-server --version` names (`just up` passes it; .git is not in the context).
+ARG CHAT_BUILD_COMMIT=
 # The same command CI builds with. The release profile keeps line tables for local
 # profiling (`debug = "line-tables-only"`, most of the binary's size); the images drop
 # them but keep the symbol table, so `perf` and backtraces still name functions.

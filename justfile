@@ -14,7 +14,7 @@ default:
 
 # Build both images, start the server and PostgreSQL in Docker (needs .env with JWT_SECRET_KEY).
 up:
-    {{compose}} --profile tui build
+    CHAT_BUILD_COMMIT="$(git rev-parse --short=12 HEAD 2>/dev/null || true)" {{compose}} --profile tui build
     {{compose}} up -d
     @port="${CHAT_PORT:-$(sed -n 's/^[[:space:]]*CHAT_PORT[[:space:]]*=[[:space:]]*//p' .env 2>/dev/null | tail -n 1 | tr -d "\"' \r")}"; \
      port="${port:-9000}"; \

@@ -455,3 +455,100 @@ async fn connections_past_the_descriptor_limit_neither_spin_nor_lock_clients_out
         "the log says what happened"
     );
 }
+
+/// A TCP proxy in front of PostgreSQL that the test can cut (every connection dropped,
+/// new ones refused) and restore: a database that goes away without the server's
+/// process being touched.
+struct CuttableProxy {
+    port: u16,
+    cut: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    generation: tokio::sync::watch::Sender<u64>,
+    _task: tokio::task::JoinHandle<()>,
+}
+
+impl CuttableProxy {
+    async fn start(upstream: String) -> Self {
+        use std::sync::atomic::Ordering;
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let port = listener.local_addr().expect("addr").port();
+        let cut = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let (generation, _) = tokio::sync::watch::channel(0u64);
+        let task = {
+            let cut = cut.clone();
+            let generation = generation.clone();
+            tokio::spawn(async move {
+                while let Ok((mut client, _)) = listener.accept().await {
+                    if cut.load(Ordering::SeqCst) {
+                        continue; // dropped: the connection is refused
+                    }
+                    let upstream = upstream.clone();
+                    let mut cuts = generation.subscribe();
+                    tokio::spawn(async move {
+                        let Ok(mut server) = tokio::net::TcpStream::connect(&upstream).await else {
+                            return;
+                        };
+                        tokio::select! {
+                            _ = tokio::io::copy_bidirectional(&mut client, &mut server) => {}
+                            _ = cuts.changed() => {}
+                        }
+                    });
+                }
+            })
+        };
+        Self {
+            port,
+            cut,
+            generation,
+            _task: task,
+        }
+    }
+
+    fn cut(&self) {
+        self.cut.store(true, std::sync::atomic::Ordering::SeqCst);
+        self.generation.send_modify(|g| *g += 1);
+    }
+
+    fn restore(&self) {
+        self.cut.store(false, std::sync::atomic::Ordering::SeqCst);
+    }
+}
+
+#[tokio::test]
+async fn health_says_not_serving_while_postgres_is_unreachable_and_serving_once_it_is_back() {
+    if !on_postgres() {
+        eprintln!("skipped on SQLite: this test cuts the server off from PostgreSQL");
+        return;
+    }
+    let db = test_db::TestDb::create().await;
+    // postgres://user@HOST:PORT/name → the same database through the proxy.
+    let (scheme_user, rest) = db.url.split_once('@').expect("a URL with user@host");
+    let (authority, path) = rest.split_once('/').expect("a URL with a database");
+    let proxy = CuttableProxy::start(authority.to_owned()).await;
+    let proxied = format!("{scheme_user}@127.0.0.1:{}/{path}", proxy.port);
+    let server = ServerProcess::start(&db.data_dir, &proxied, free_port(), &[]).await;
+    account(server.channel(), "before_the_cut").await;
+
+    proxy.cut();
+    server
+        .wait_for(ServingStatus::NotServing, Duration::from_secs(20))
+        .await;
+    let refused = AuthServiceClient::new(server.channel())
+        .sign_up(SignUpRequest {
+            user_name: "during_the_cut".into(),
+            password: PASSWORD.into(),
+        })
+        .await
+        .expect_err("no database, no sign-up");
+    assert!(
+        matches!(refused.code(), Code::Internal | Code::Unavailable),
+        "{refused:?}"
+    );
+
+    proxy.restore();
+    server
+        .wait_for(ServingStatus::Serving, Duration::from_secs(30))
+        .await;
+    account(server.channel(), "after_the_cut").await;
+}
