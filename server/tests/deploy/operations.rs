@@ -587,3 +587,44 @@ async fn version_completions_and_man_pages_come_from_the_binary() {
     assert!(page.contains(".TH chat-server"), "{page}");
     assert!(dir.path().join("man/chat-server-admin.1").exists());
 }
+
+/// The text of every log file in `dir`, once it contains `wanted` (the file writer is
+/// asynchronous), or what it holds after 10 s.
+async fn logs_once_they_contain(dir: &Path, wanted: &str) -> String {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    loop {
+        let mut text = String::new();
+        if let Ok(entries) = std::fs::read_dir(dir) {
+            for entry in entries.flatten() {
+                text.push_str(&std::fs::read_to_string(entry.path()).unwrap_or_default());
+            }
+        }
+        if text.contains(wanted) || tokio::time::Instant::now() > deadline {
+            return text;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+#[tokio::test]
+async fn the_log_names_each_calls_client_and_says_at_start_what_the_server_uses() {
+    let db = TestDb::create().await;
+    let server = ServerProcess::start(&db.data_dir, &db.url, free_port(), &[]).await;
+    crate::process::account(server.channel(), "logged_user").await;
+    let logs = db.data_dir.join("logs");
+    let text = logs_once_they_contain(&logs, "method=\"SignIn\"").await;
+    let sign_in = text
+        .lines()
+        .find(|l| l.contains("method=\"SignIn\""))
+        .unwrap_or_else(|| panic!("no SignIn line in\n{text}"));
+    assert!(sign_in.contains("peer=127.0.0.1:"), "{sign_in}");
+    let start = text
+        .lines()
+        .find(|l| l.contains("starting: database "))
+        .unwrap_or_else(|| panic!("no start line in\n{text}"));
+    for part in ["listen 127.0.0.1:", "tls off", "data dir ", "metrics off"] {
+        assert!(start.contains(part), "{part:?} missing: {start}");
+    }
+    assert!(!start.contains(SECRET));
+    drop(server);
+}
