@@ -20,7 +20,7 @@ use prometheus_client::{
         gauge::Gauge,
         histogram::{Histogram, exponential_buckets},
     },
-    registry::Registry,
+    registry::{Metric, Registry},
 };
 use sea_orm::{ConnectionTrait, DbBackend, Statement};
 use std::{sync::LazyLock, time::Duration};
@@ -55,6 +55,12 @@ pub struct Metrics {
     committing: Gauge,
 }
 
+/// Registers `metric` and returns the handle that updates it (metrics are shared handles).
+fn add<M: Metric + Clone>(registry: &mut Registry, name: &str, help: &str, metric: M) -> M {
+    registry.register(name, help, metric.clone());
+    metric
+}
+
 fn seconds_buckets() -> Histogram {
     // 0.25 ms … ~8 s
     Histogram::new(exponential_buckets(0.000_25, 2.0, 16))
@@ -69,108 +75,102 @@ pub fn get() -> &'static Metrics {
 
 impl Metrics {
     fn new() -> Self {
-        let mut registry = Registry::with_prefix("chat");
-        let rpcs = Family::<RpcLabels, Counter>::default();
-        registry.register(
-            "rpc_requests",
-            "RPCs finished, by method and status code",
-            rpcs.clone(),
-        );
+        let mut r = Registry::with_prefix("chat");
         let rpc_seconds = Family::<MethodLabel, Histogram>::new_with_constructor(
             seconds_buckets as fn() -> Histogram,
         );
-        registry.register(
-            "rpc_duration_seconds",
-            "Time to answer an RPC (for Subscribe: to set up the stream)",
-            rpc_seconds.clone(),
-        );
-        let events = Counter::default();
-        registry.register(
-            "events_committed",
-            "Events (posts, reactions) committed by this server",
-            events.clone(),
-        );
-        let fan_out = Histogram::new(exponential_buckets(1.0, 4.0, 10));
-        registry.register(
-            "fan_out_sessions",
-            "Queue rows written per event (sessions it went to)",
-            fan_out.clone(),
-        );
-        let batch_size = Histogram::new(exponential_buckets(1.0, 2.0, 7));
-        registry.register(
-            "group_commit_operations",
-            "Operations sharing one group commit",
-            batch_size.clone(),
-        );
-        let batch_seconds = seconds_buckets();
-        registry.register(
-            "group_commit_duration_seconds",
-            "Time from BEGIN to COMMIT of a group commit",
-            batch_seconds.clone(),
-        );
-        let failed_commits = Counter::default();
-        registry.register(
-            "group_commit_failures",
-            "Group commits that failed and were rolled back",
-            failed_commits.clone(),
-        );
-        let slow_cut_offs = Counter::default();
-        registry.register(
-            "slow_subscriber_cut_offs",
-            "Subscribe streams ended because the client read too slowly",
-            slow_cut_offs.clone(),
-        );
-        let acked = Counter::default();
-        registry.register("ack_batches", "Ack batches written", acked.clone());
-        let open_streams = Gauge::default();
-        registry.register(
-            "open_streams",
-            "Subscribe streams open on this server",
-            open_streams.clone(),
-        );
-        let sessions = Gauge::default();
-        registry.register("sessions", "Sessions in the database", sessions.clone());
-        let queue_rows = Gauge::default();
-        registry.register(
-            "queue_rows",
-            "Queued events not yet acknowledged, over all sessions",
-            queue_rows.clone(),
-        );
-        let pool_size = Gauge::default();
-        registry.register(
-            "db_pool_connections",
-            "Connections open in the database pool",
-            pool_size.clone(),
-        );
-        let pool_idle = Gauge::default();
-        registry.register(
-            "db_pool_idle_connections",
-            "Idle connections in the database pool",
-            pool_idle.clone(),
-        );
-        let committing = Gauge::default();
-        registry.register(
-            "writes_committing",
-            "1 while writes commit, 0 after a failed commit until one succeeds",
-            committing.clone(),
-        );
         Self {
-            registry,
-            rpcs,
-            rpc_seconds,
-            events,
-            fan_out,
-            batch_size,
-            batch_seconds,
-            failed_commits,
-            slow_cut_offs,
-            acked,
-            open_streams,
-            sessions,
-            queue_rows,
-            pool_size,
-            pool_idle,
-            committing,
+            rpcs: add(
+                &mut r,
+                "rpc_requests",
+                "RPCs finished, by method and status code",
+                Family::default(),
+            ),
+            rpc_seconds: add(
+                &mut r,
+                "rpc_duration_seconds",
+                "Time to answer an RPC (for Subscribe: to set up the stream)",
+                rpc_seconds,
+            ),
+            events: add(
+                &mut r,
+                "events_committed",
+                "Events (posts, reactions) committed by this server",
+                Counter::default(),
+            ),
+            fan_out: add(
+                &mut r,
+                "fan_out_sessions",
+                "Queue rows written per event (sessions it went to)",
+                Histogram::new(exponential_buckets(1.0, 4.0, 10)),
+            ),
+            batch_size: add(
+                &mut r,
+                "group_commit_operations",
+                "Operations sharing one group commit",
+                Histogram::new(exponential_buckets(1.0, 2.0, 7)),
+            ),
+            batch_seconds: add(
+                &mut r,
+                "group_commit_duration_seconds",
+                "Time from BEGIN to COMMIT of a group commit",
+                seconds_buckets(),
+            ),
+            failed_commits: add(
+                &mut r,
+                "group_commit_failures",
+                "Group commits that failed and were rolled back",
+                Counter::default(),
+            ),
+            slow_cut_offs: add(
+                &mut r,
+                "slow_subscriber_cut_offs",
+                "Subscribe streams ended because the client read too slowly",
+                Counter::default(),
+            ),
+            acked: add(
+                &mut r,
+                "ack_batches",
+                "Ack batches written",
+                Counter::default(),
+            ),
+            open_streams: add(
+                &mut r,
+                "open_streams",
+                "Subscribe streams open on this server",
+                Gauge::default(),
+            ),
+            sessions: add(
+                &mut r,
+                "sessions",
+                "Sessions in the database",
+                Gauge::default(),
+            ),
+            queue_rows: add(
+                &mut r,
+                "queue_rows",
+                "Queued events not yet acknowledged, over all sessions",
+                Gauge::default(),
+            ),
+            pool_size: add(
+                &mut r,
+                "db_pool_connections",
+                "Connections open in the database pool",
+                Gauge::default(),
+            ),
+            pool_idle: add(
+                &mut r,
+                "db_pool_idle_connections",
+                "Idle connections in the database pool",
+                Gauge::default(),
+            ),
+            committing: add(
+                &mut r,
+                "writes_committing",
+                "1 while writes commit, 0 after a failed commit until one succeeds",
+                Gauge::default(),
+            ),
+            registry: r,
         }
     }
 
