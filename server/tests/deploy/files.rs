@@ -227,3 +227,77 @@ fn the_image_runs_as_a_user_exposes_9000_and_checks_its_own_health() {
         );
     }
 }
+
+#[test]
+fn the_docker_profile_loads_as_the_image_loads_it() {
+    use chat_server::settings::{LoadOptions, load::load_with};
+    let repo = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
+    let vars = [
+        ("CHAT_ENV", "docker"),
+        ("CHAT_CONFIG_DIR", "config"),
+        ("JWT_SECRET_KEY", "a-secret-of-at-least-thirty-two-bytes!"),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_owned(), v.to_owned()))
+    .collect();
+    let settings =
+        load_with(&LoadOptions::default(), &repo, &vars).expect("config/docker.toml loads");
+    assert_eq!(settings.storage.data_dir, PathBuf::from("/app/data"));
+    assert_eq!(settings.log.dir, PathBuf::from("/app/logs"));
+}
+
+#[test]
+fn the_dockerfile_builds_offline_strips_debug_info_and_pins_cargo_chef() {
+    let dockerfile = repo_file("Dockerfile");
+    // A `# syntax=` line makes BuildKit fetch a frontend image from a registry.
+    assert!(
+        !dockerfile
+            .lines()
+            .any(|l| l.trim_start().starts_with("# syntax")),
+        "no syntax directive"
+    );
+    assert!(
+        dockerfile.contains("strip --strip-debug /out/chat-server /out/chat-tui"),
+        "the images carry no line tables"
+    );
+    let chef = dockerfile
+        .lines()
+        .find(|l| l.contains("cargo install cargo-chef"))
+        .expect("cargo-chef is installed");
+    assert!(
+        chef.contains("--version ") && chef.contains("--locked"),
+        "{chef}"
+    );
+}
+
+/// `just --list` shows one comment line per recipe: a recipe documented with two loses
+/// the first, so every recipe has exactly one.
+#[test]
+fn every_just_recipe_has_one_comment_line_and_tui_passes_its_flags_through() {
+    let justfile = repo_file("justfile");
+    let lines: Vec<&str> = justfile.lines().collect();
+    let mut recipes = 0;
+    for (i, line) in lines.iter().enumerate() {
+        let is_recipe = line.chars().next().is_some_and(|c| c.is_ascii_lowercase())
+            && line.ends_with(':')
+            && !line.contains(":=");
+        if !is_recipe {
+            continue;
+        }
+        recipes += 1;
+        assert!(
+            i >= 1 && lines[i - 1].starts_with("# "),
+            "recipe `{line}` has no comment"
+        );
+        assert!(
+            i < 2 || !lines[i - 2].starts_with('#'),
+            "recipe `{line}` has more than one comment line"
+        );
+    }
+    assert!(recipes >= 10, "found {recipes} recipes");
+    // A positional `server` parameter swallowed the first flag (`just tui --mouse`).
+    assert!(
+        justfile.contains("\ntui *args:\n"),
+        "tui takes only pass-through args"
+    );
+}
