@@ -8,6 +8,7 @@ mod m20261129_000002_session_first_event;
 mod m20261130_000003_lean_event_queue;
 mod m20261201_000004_hardening;
 mod m20261202_000005_operations;
+mod m20261202_000006_event_audience;
 
 pub struct Migrator;
 
@@ -20,6 +21,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000003_lean_event_queue::Migration),
             Box::new(m20261201_000004_hardening::Migration),
             Box::new(m20261202_000005_operations::Migration),
+            Box::new(m20261202_000006_event_audience::Migration),
         ]
     }
 }

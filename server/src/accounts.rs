@@ -120,7 +120,7 @@ pub async fn sign_in(
     let session_id = new_id();
     let refresh_token = refresh::generate();
     let now = now_ms();
-    let txn = state.db.begin_ordered().await?;
+    let txn = state.db.begin_session_change().await?;
     let created = async {
         let first_event_id = latest_event_id(&txn).await?;
         session::ActiveModel {
@@ -159,7 +159,7 @@ pub async fn refresh(state: &AppState, presented: &str) -> Result<SignedIn> {
     }
     let hash = refresh::digest(presented);
     let now = now_ms();
-    let txn = state.db.begin_ordered().await?;
+    let txn = state.db.begin_session_change().await?;
     let outcome = rotate(state, &txn, &hash, now).await;
     let outcome = txn.finish(outcome).await?;
     match outcome {
@@ -239,7 +239,7 @@ async fn rotate(state: &AppState, txn: &WriteTxn, hash: &str, now: i64) -> Resul
 }
 
 pub async fn sign_out(state: &AppState, who: &Principal) -> Result<()> {
-    let txn = state.db.begin_ordered().await?;
+    let txn = state.db.begin_session_change().await?;
     // The queue and refresh tokens go with the session (ON DELETE CASCADE).
     let deleted = session::Entity::delete_by_id(&who.session_id)
         .exec(&*txn)

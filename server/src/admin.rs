@@ -72,7 +72,7 @@ pub async fn reset_password(db: &Db, name: &str, new_password: &str) -> Result<u
     let user_id = found.id.clone();
     let mut active = found.into_active_model();
     active.password_hash = Set(hash);
-    let txn = db.begin_ordered().await?;
+    let txn = db.begin_session_change().await?;
     let done = async {
         active.update(&*txn).await?;
         end_sessions(&txn, &user_id, None).await
@@ -101,7 +101,7 @@ pub async fn list_sessions(db: &Db, name: &str) -> Result<Vec<SessionRow>> {
 /// Ends one session of the user (`only`) or all of them; returns how many ended.
 pub async fn revoke_sessions(db: &Db, name: &str, only: Option<&str>) -> Result<u64> {
     let found = find_user(db, name).await?;
-    let txn = db.begin_ordered().await?;
+    let txn = db.begin_session_change().await?;
     let done = end_sessions(&txn, &found.id, only).await;
     let ended = txn.finish(done).await?;
     if only.is_some() && ended == 0 {
@@ -136,7 +136,7 @@ pub async fn set_disabled(db: &Db, name: &str, disabled: bool) -> Result<u64> {
     let user_id = found.id.clone();
     let mut active = found.into_active_model();
     active.disabled_at = Set(disabled.then(now_ms));
-    let txn = db.begin_ordered().await?;
+    let txn = db.begin_session_change().await?;
     let done = async {
         active.update(&*txn).await?;
         if disabled {

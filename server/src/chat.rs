@@ -1,8 +1,33 @@
-//! The chat rules: posting behind the send gate, reacting, reading messages, and turning
-//! every change into an event.
+//! The chat rules: posting behind the send gate, reacting, reading messages; every
+//! change is recorded as an event (see [`crate::events`]).
 
-pub mod events;
 pub mod gate;
 pub mod messages;
 pub mod reactions;
 pub mod snapshot;
+
+use crate::{
+    domain::{ContentLimits, EmojiSet},
+    settings::ChatSettings,
+};
+
+/// What the rules need from the settings, checked once at start.
+pub struct Rules {
+    pub emoji: EmojiSet,
+    pub content_limits: ContentLimits,
+    /// Distinct other users who must react before the author may post again.
+    pub required_reactions: u32,
+}
+
+impl Rules {
+    pub fn new(chat: &ChatSettings) -> Self {
+        Self {
+            emoji: EmojiSet::new(chat.emoji.clone()),
+            content_limits: ContentLimits {
+                max_chars: chat.max_content_chars,
+                max_bytes: chat.max_content_bytes,
+            },
+            required_reactions: chat.required_reactions,
+        }
+    }
+}

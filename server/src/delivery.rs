@@ -7,7 +7,6 @@
 pub mod acks;
 pub mod feed;
 pub mod janitor;
-pub mod notifier;
 pub mod queue;
 pub mod registry;
 pub mod replicas;
@@ -16,5 +15,4 @@ pub mod subscription;
 
 pub use acks::AckBuffer;
 pub use feed::EventFeed;
-pub use notifier::Notifier;
 pub use registry::StreamRegistry;

@@ -18,6 +18,7 @@ pub mod delivery;
 pub mod domain;
 pub mod entity;
 pub mod error;
+pub mod events;
 pub mod healthcheck;
 pub mod incoming;
 pub mod metrics;

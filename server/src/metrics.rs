@@ -186,8 +186,8 @@ impl Metrics {
             .observe(elapsed.as_secs_f64());
     }
 
-    pub fn event_committed(&self) {
-        self.events.inc();
+    pub fn events_committed(&self, count: u64) {
+        self.events.inc_by(count);
     }
 
     pub fn fanned_out(&self, sessions: u64) {

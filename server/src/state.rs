@@ -2,9 +2,9 @@
 
 use crate::{
     auth::JwtKeys,
+    chat::Rules,
     db::Db,
-    delivery::{AckBuffer, EventFeed, Notifier, StreamRegistry},
-    domain::{ContentLimits, EmojiSet},
+    delivery::{AckBuffer, EventFeed, StreamRegistry},
     settings::Settings,
 };
 use std::sync::Arc;
@@ -14,9 +14,8 @@ pub struct AppState {
     pub db: Db,
     pub settings: Settings,
     pub jwt: Arc<JwtKeys>,
-    pub emoji: EmojiSet,
-    pub content_limits: ContentLimits,
-    pub notifier: Notifier,
+    /// The chat rules' settings, shared with the operations they submit.
+    pub rules: Arc<Rules>,
     pub feed: EventFeed,
     pub streams: StreamRegistry,
     pub acks: AckBuffer,
@@ -30,18 +29,12 @@ impl AppState {
             jwt_secret,
             settings.auth.access_token_ttl_secs,
         ));
-        let emoji = EmojiSet::new(settings.chat.emoji.clone());
-        let content_limits = ContentLimits {
-            max_chars: settings.chat.max_content_chars,
-            max_bytes: settings.chat.max_content_bytes,
-        };
+        let rules = Arc::new(Rules::new(&settings.chat));
         Self {
             db,
             settings,
             jwt,
-            emoji,
-            content_limits,
-            notifier: Notifier::default(),
+            rules,
             feed: EventFeed::default(),
             streams: StreamRegistry::default(),
             acks: AckBuffer::default(),

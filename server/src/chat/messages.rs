@@ -1,17 +1,18 @@
 //! Posting (behind the gate, idempotent by `client_request_id`) and reading messages.
 
-use super::{events, gate, snapshot};
+use super::{Rules, gate, snapshot};
 use crate::{
     auth::Principal,
+    db::{Decision, Operation, Tx, Written},
     domain::{ClientRequestId, Content, MessageId, new_id, now_ms, timestamp},
     entity::message,
     error::{Error, Result},
+    events::{self, Audience},
     state::AppState,
 };
 use chat_protocol::chat::v1 as pb;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
-    QuerySelect, Set,
+    ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set,
 };
 use std::sync::Arc;
 
@@ -19,86 +20,88 @@ pub const DEFAULT_PAGE: u32 = 50;
 pub const MAX_PAGE: u32 = 200;
 
 pub async fn send(
-    state: &Arc<AppState>,
+    state: &AppState,
     who: &Principal,
     raw_content: String,
     raw_request_id: &str,
 ) -> Result<pb::Message> {
-    let content = Content::parse(raw_content, state.content_limits)?;
-    let request_id = ClientRequestId::parse_optional(raw_request_id)?;
-
-    // An ordered operation holds the check and the insert together, so of N concurrent
-    // sends through an open gate exactly one gets in.
-    let (task_state, task_who) = (Arc::clone(state), who.clone());
-    let (message, event_id) = state
-        .db
-        .ordered(move |txn| {
-            Box::pin(async move { post(&task_state, txn, &task_who, content, request_id).await })
-        })
-        .await?;
-    if let Some(event_id) = event_id {
-        state.notifier.notify(event_id);
-        crate::metrics::get().event_committed();
-        tracing::debug!(user_id = %who.user_id, message_id = %message.message_id, event_id, "posted");
-    }
+    let post = Post {
+        rules: Arc::clone(&state.rules),
+        who: who.clone(),
+        content: Content::parse(raw_content, state.rules.content_limits)?,
+        request_id: ClientRequestId::parse_optional(raw_request_id)?,
+    };
+    let message = state.db.write(post).await?;
+    tracing::debug!(user_id = %who.user_id, message_id = %message.message_id, "posted");
     Ok(message)
 }
 
-/// The message, and the id of the event it created (`None` for a retry).
-async fn post<C: ConnectionTrait>(
-    state: &AppState,
-    txn: &C,
-    who: &Principal,
+/// A post: in the group commit the gate's check and the insert are one step, so of N
+/// concurrent sends through an open gate exactly one gets in.
+struct Post {
+    rules: Arc<Rules>,
+    who: Principal,
     content: Content,
     request_id: Option<ClientRequestId>,
-) -> Result<(pb::Message, Option<i64>)> {
-    if let Some(request_id) = &request_id {
-        let earlier = message::Entity::find()
-            .filter(message::Column::UserId.eq(&who.user_id))
-            .filter(message::Column::ClientRequestId.eq(request_id.clone().into_inner()))
-            .one(txn)
-            .await?;
-        if let Some(earlier) = earlier {
-            // A retry: the first result, even if the gate has closed since.
-            return Ok((snapshot::build_one(txn, &state.emoji, earlier).await?, None));
+}
+
+impl Operation for Post {
+    type Plan = ();
+    type Output = pb::Message;
+
+    async fn decide(&self, tx: &Tx) -> Result<Decision<(), pb::Message>> {
+        if let Some(request_id) = &self.request_id {
+            let earlier = message::Entity::find()
+                .filter(message::Column::UserId.eq(&self.who.user_id))
+                .filter(message::Column::ClientRequestId.eq(request_id.as_str()))
+                .one(tx)
+                .await?;
+            if let Some(earlier) = earlier {
+                // A retry: the first result, even if the gate has closed since.
+                let first = snapshot::build_one(tx, &self.rules.emoji, earlier).await?;
+                return Ok(Decision::Answer(first));
+            }
         }
-    }
-    let gate = gate::check(txn, &who.user_id, state.settings.chat.required_reactions).await?;
-    if !gate.can_send() {
-        return Err(Error::FailedPrecondition(gate.refusal()));
+        let gate = gate::check(tx, &self.who.user_id, self.rules.required_reactions).await?;
+        if !gate.can_send() {
+            return Err(Error::FailedPrecondition(gate.refusal()));
+        }
+        Ok(Decision::Write(()))
     }
 
-    let now = now_ms();
-    let row = message::ActiveModel {
-        id: Set(new_id()),
-        user_id: Set(who.user_id.clone()),
-        content: Set(content.into_inner()),
-        created_at: Set(now),
-        client_request_id: Set(request_id.map(ClientRequestId::into_inner)),
-        ..Default::default()
+    async fn apply(self, tx: &Tx, (): ()) -> Result<Written<pb::Message>> {
+        let now = now_ms();
+        let row = message::ActiveModel {
+            id: Set(new_id()),
+            user_id: Set(self.who.user_id.clone()),
+            content: Set(self.content.into_inner()),
+            created_at: Set(now),
+            client_request_id: Set(self.request_id.map(ClientRequestId::into_inner)),
+            ..Default::default()
+        }
+        .insert(tx)
+        .await?;
+        let posted = pb::Message {
+            message_id: row.id,
+            user_id: row.user_id,
+            user_name: self.who.user_name,
+            content: row.content,
+            created_at: Some(timestamp(now)),
+            reactions: Vec::new(),
+            counted_reactions: 0,
+        };
+        let payload = pb::event::Payload::MessagePosted(pb::MessagePosted {
+            message: Some(posted.clone()),
+        });
+        let event_id = events::record(tx, Audience::Everyone, payload, now).await?;
+        Ok(Written::with_event(posted, event_id))
     }
-    .insert(txn)
-    .await?;
-    let posted = pb::Message {
-        message_id: row.id,
-        user_id: row.user_id,
-        user_name: who.user_name.clone(),
-        content: row.content,
-        created_at: Some(timestamp(now)),
-        reactions: Vec::new(),
-        counted_reactions: 0,
-    };
-    let payload = pb::event::Payload::MessagePosted(pb::MessagePosted {
-        message: Some(posted.clone()),
-    });
-    let event_id = events::record(txn, payload, now).await?;
-    Ok((posted, Some(event_id)))
 }
 
 pub async fn get(state: &AppState, raw_id: &str) -> Result<pb::Message> {
     let id = MessageId::parse(raw_id)?;
     let row = find(state, &id).await?;
-    snapshot::build_one(state.db.conn(), &state.emoji, row).await
+    snapshot::build_one(state.db.conn(), &state.rules.emoji, row).await
 }
 
 /// Oldest first; `has_more` says whether older messages exist before the page.
@@ -125,7 +128,7 @@ pub async fn list(
     rows.truncate(limit as usize);
     rows.reverse();
     Ok((
-        snapshot::build(state.db.conn(), &state.emoji, rows).await?,
+        snapshot::build(state.db.conn(), &state.rules.emoji, rows).await?,
         has_more,
     ))
 }
@@ -134,7 +137,7 @@ pub async fn send_status(state: &AppState, who: &Principal) -> Result<pb::SendSt
     let gate = gate::check(
         state.db.conn(),
         &who.user_id,
-        state.settings.chat.required_reactions,
+        state.rules.required_reactions,
     )
     .await?;
     Ok(pb::SendStatus {

@@ -1,19 +1,21 @@
 //! Adding and removing reactions; each change is an event carrying the updated message.
 
-use super::{events, snapshot};
+use super::{Rules, snapshot};
 use crate::{
     auth::Principal,
+    db::{Decision, Operation, Tx, Written},
     domain::{Emoji, MessageId, now_ms},
     entity::{message, reaction},
     error::{Error, Result},
+    events::{self, Audience},
     state::AppState,
 };
 use chat_protocol::chat::v1 as pb;
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set, TryInsertResult};
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
 use std::sync::Arc;
 
 pub async fn react(
-    state: &Arc<AppState>,
+    state: &AppState,
     who: &Principal,
     raw_id: &str,
     raw_emoji: &str,
@@ -22,7 +24,7 @@ pub async fn react(
 }
 
 pub async fn unreact(
-    state: &Arc<AppState>,
+    state: &AppState,
     who: &Principal,
     raw_id: &str,
     raw_emoji: &str,
@@ -31,87 +33,93 @@ pub async fn unreact(
 }
 
 async fn change(
-    state: &Arc<AppState>,
+    state: &AppState,
     who: &Principal,
     raw_id: &str,
     raw_emoji: &str,
     add: bool,
 ) -> Result<pb::Message> {
-    let id = MessageId::parse(raw_id)?;
-    let emoji = state.emoji.parse(raw_emoji)?;
-    let (task_state, task_who) = (Arc::clone(state), who.clone());
-    let (updated, event_id) = state
-        .db
-        .ordered(move |txn| {
-            Box::pin(async move { apply(&task_state, txn, &task_who, &id, &emoji, add).await })
-        })
-        .await?;
-    state.notifier.notify(event_id);
-    crate::metrics::get().event_committed();
-    Ok(updated)
+    let change = Change {
+        rules: Arc::clone(&state.rules),
+        who: who.clone(),
+        id: MessageId::parse(raw_id)?,
+        emoji: state.rules.emoji.parse(raw_emoji)?,
+        add,
+    };
+    state.db.write(change).await
 }
 
-/// The updated message and the id of the event recording the change.
-async fn apply<C: ConnectionTrait>(
-    state: &AppState,
-    txn: &C,
-    who: &Principal,
-    id: &MessageId,
-    emoji: &Emoji,
+/// Adding or removing one reaction; both are events carrying the updated message.
+struct Change {
+    rules: Arc<Rules>,
+    who: Principal,
+    id: MessageId,
+    emoji: Emoji,
     add: bool,
-) -> Result<(pb::Message, i64)> {
-    let target = message::Entity::find()
-        .filter(message::Column::Id.eq(id.as_str()))
-        .one(txn)
-        .await?
-        .ok_or_else(|| Error::not_found(format!("message {} not found", id.as_str())))?;
-    let now = now_ms();
-    if add {
-        let row = reaction::ActiveModel {
-            message_seq: Set(target.seq),
-            user_id: Set(who.user_id.clone()),
-            emoji: Set(emoji.as_str().to_owned()),
-            created_at: Set(now),
-            ..Default::default()
-        };
-        // The unique index is the authority on duplicates, also under concurrency; a
-        // conflict writes nothing, so the refusal leaves a shared commit intact.
-        let inserted = reaction::Entity::insert(row)
-            .on_conflict_do_nothing_on([
-                reaction::Column::MessageSeq,
-                reaction::Column::UserId,
-                reaction::Column::Emoji,
-            ])
-            .exec_without_returning(txn)
-            .await?;
-        if !matches!(inserted, TryInsertResult::Inserted(n) if n > 0) {
-            return Err(already_reacted(emoji));
-        }
-    } else {
-        let deleted = reaction::Entity::delete_many()
+}
+
+impl Operation for Change {
+    /// The message reacted to.
+    type Plan = message::Model;
+    type Output = pb::Message;
+
+    async fn decide(&self, tx: &Tx) -> Result<Decision<message::Model, pb::Message>> {
+        let target = message::Entity::find()
+            .filter(message::Column::Id.eq(self.id.as_str()))
+            .one(tx)
+            .await?
+            .ok_or_else(|| Error::not_found(format!("message {} not found", self.id.as_str())))?;
+        // Operations run one at a time under the ordering lock, so what this reads is
+        // still true when `apply` writes (the unique index stays the last word).
+        let exists = reaction::Entity::find()
             .filter(reaction::Column::MessageSeq.eq(target.seq))
-            .filter(reaction::Column::UserId.eq(&who.user_id))
-            .filter(reaction::Column::Emoji.eq(emoji.as_str()))
-            .exec(txn)
-            .await?;
-        if deleted.rows_affected == 0 {
-            return Err(Error::not_found(format!(
+            .filter(reaction::Column::UserId.eq(&self.who.user_id))
+            .filter(reaction::Column::Emoji.eq(self.emoji.as_str()))
+            .one(tx)
+            .await?
+            .is_some();
+        match (self.add, exists) {
+            (true, true) => Err(already_reacted(&self.emoji)),
+            (false, false) => Err(Error::not_found(format!(
                 "you have not reacted with {} to this message",
-                emoji.as_str()
-            )));
+                self.emoji.as_str()
+            ))),
+            _ => Ok(Decision::Write(target)),
         }
     }
-    let updated = snapshot::build_one(txn, &state.emoji, target).await?;
-    let payload = pb::event::Payload::ReactionChanged(pb::ReactionChanged {
-        message_id: updated.message_id.clone(),
-        user_id: who.user_id.clone(),
-        user_name: who.user_name.clone(),
-        emoji: emoji.as_str().to_owned(),
-        added: add,
-        message: Some(updated.clone()),
-    });
-    let event_id = events::record(txn, payload, now).await?;
-    Ok((updated, event_id))
+
+    async fn apply(self, tx: &Tx, target: message::Model) -> Result<Written<pb::Message>> {
+        let now = now_ms();
+        if self.add {
+            reaction::ActiveModel {
+                message_seq: Set(target.seq),
+                user_id: Set(self.who.user_id.clone()),
+                emoji: Set(self.emoji.as_str().to_owned()),
+                created_at: Set(now),
+                ..Default::default()
+            }
+            .insert(tx)
+            .await?;
+        } else {
+            reaction::Entity::delete_many()
+                .filter(reaction::Column::MessageSeq.eq(target.seq))
+                .filter(reaction::Column::UserId.eq(&self.who.user_id))
+                .filter(reaction::Column::Emoji.eq(self.emoji.as_str()))
+                .exec(tx)
+                .await?;
+        }
+        let updated = snapshot::build_one(tx, &self.rules.emoji, target).await?;
+        let payload = pb::event::Payload::ReactionChanged(pb::ReactionChanged {
+            message_id: updated.message_id.clone(),
+            user_id: self.who.user_id,
+            user_name: self.who.user_name,
+            emoji: self.emoji.as_str().to_owned(),
+            added: self.add,
+            message: Some(updated.clone()),
+        });
+        let event_id = events::record(tx, Audience::Everyone, payload, now).await?;
+        Ok(Written::with_event(updated, event_id))
+    }
 }
 
 fn already_reacted(emoji: &Emoji) -> Error {

@@ -1,7 +1,7 @@
 //! Group commit for event-producing writes.
 //!
 //! Posting and reacting must run one at a time under the ordering lock (see
-//! [`super::Db::begin_ordered`]), and most of what such a transaction costs is fixed: taking the
+//! [`super::Db::begin_session_change`]), and most of what such a transaction costs is fixed: taking the
 //! lock, `BEGIN IMMEDIATE`, and the commit, which on SQLite writes every page the fan-out
 //! touched (one queue-index page per session, whatever the number of events) and on
 //! PostgreSQL waits for the WAL flush. So operations that arrive while a transaction is
@@ -9,20 +9,22 @@
 //! them one after another in arrival order (each seeing the ones before it), and commits
 //! once. Every caller gets its result only after that commit.
 //!
-//! A refused operation (the gate is closed, the reaction exists) writes nothing, so it
-//! leaves the others alone. An operation that fails after writing, or on a database error,
-//! could leave partial writes (on PostgreSQL, an aborted transaction), so the whole batch is
-//! rolled back and each of its accepted operations fails with INTERNAL; [`OpConn`] tells
-//! the two cases apart.
+//! A refused operation (its read phase said no: the gate is closed, the reaction exists)
+//! has written nothing, so it leaves the others alone. An operation that fails in its
+//! write phase, or on a database error, may have left partial writes (on PostgreSQL, an
+//! aborted transaction), so the whole batch is rolled back and each of its accepted
+//! operations fails with INTERNAL. The phases are [`super::write`]'s.
+//!
+//! After the commit, the feed is woken with the batch's highest event id.
 
-use super::{OpConn, Writer};
+use super::{
+    Notifier, Writer,
+    write::{Decision, Operation, Tx, is_refusal},
+};
 use crate::error::{Error, Result};
 use futures::FutureExt;
 use std::{future::Future, panic::AssertUnwindSafe, pin::Pin};
 use tokio::sync::{mpsc, oneshot};
-
-/// What an operation returns; it runs on an [`OpConn`] for the shared transaction.
-pub type OpFuture<'t, T> = Pin<Box<dyn Future<Output = Result<T>> + Send + 't>>;
 
 /// At most this many operations share a transaction, so the first of a long queue does
 /// not wait for the whole queue's writes.
@@ -41,7 +43,7 @@ impl GroupCommit {
     /// measured run, 16 % more throughput and lower latency on a thread of its own). A
     /// PostgreSQL connection's socket belongs to the runtime that opened it, so there the
     /// task stays on the shared runtime.
-    pub(super) fn start(writer: Writer) -> std::io::Result<Self> {
+    pub(super) fn start(writer: Writer, notifier: Notifier) -> std::io::Result<Self> {
         let (jobs, queue) = mpsc::unbounded_channel();
         if writer.sqlite_writer.is_some() {
             let runtime = tokio::runtime::Builder::new_current_thread()
@@ -49,18 +51,14 @@ impl GroupCommit {
                 .build()?;
             std::thread::Builder::new()
                 .name("group-commit".into())
-                .spawn(move || runtime.block_on(run(writer, queue)))?;
+                .spawn(move || runtime.block_on(run(writer, notifier, queue)))?;
         } else {
-            tokio::spawn(run(writer, queue));
+            tokio::spawn(run(writer, notifier, queue));
         }
         Ok(Self { jobs })
     }
 
-    pub(super) async fn submit<T, F>(&self, op: F) -> Result<T>
-    where
-        T: Send + 'static,
-        F: for<'t> FnOnce(&'t OpConn<'t>) -> OpFuture<'t, T> + Send + 'static,
-    {
+    pub(super) async fn submit<O: Operation>(&self, op: O) -> Result<O::Output> {
         let (reply, outcome) = oneshot::channel();
         let job = Pending {
             op: Some(op),
@@ -76,7 +74,7 @@ impl GroupCommit {
     }
 }
 
-async fn run(writer: Writer, mut queue: mpsc::UnboundedReceiver<Box<dyn Job>>) {
+async fn run(writer: Writer, notifier: Notifier, mut queue: mpsc::UnboundedReceiver<Box<dyn Job>>) {
     let mut batch = Vec::with_capacity(MAX_BATCH);
     // `recv_many` waits for the first job, then takes whatever else is already waiting.
     while queue.recv_many(&mut batch, MAX_BATCH).await > 0 {
@@ -93,9 +91,19 @@ async fn run(writer: Writer, mut queue: mpsc::UnboundedReceiver<Box<dyn Job>>) {
             elapsed_us = elapsed.as_micros(),
             "group commit"
         );
-        crate::metrics::get().group_commit(batch.len(), elapsed, committed.is_err());
-        if let Err(cause) = &committed {
-            tracing::error!(error = %cause, operations = batch.len(), "a group commit failed");
+        let metrics = crate::metrics::get();
+        metrics.group_commit(batch.len(), elapsed, committed.is_err());
+        match &committed {
+            Ok(events) => {
+                // Woken after the commit, so a subscriber never reads ahead of it.
+                if let Some(highest) = events.highest {
+                    notifier.notify(highest);
+                }
+                metrics.events_committed(events.count);
+            }
+            Err(cause) => {
+                tracing::error!(error = %cause, operations = batch.len(), "a group commit failed");
+            }
         }
         for job in batch.drain(..) {
             job.settle(committed.as_ref().err());
@@ -103,67 +111,104 @@ async fn run(writer: Writer, mut queue: mpsc::UnboundedReceiver<Box<dyn Job>>) {
     }
 }
 
+/// The events a committed batch recorded.
+#[derive(Default)]
+struct Recorded {
+    highest: Option<i64>,
+    count: u64,
+}
+
 /// Runs every job of the batch in one transaction and commits it.
-async fn commit_batch(writer: &Writer, batch: &mut [Box<dyn Job>]) -> Result<()> {
+async fn commit_batch(writer: &Writer, batch: &mut [Box<dyn Job>]) -> Result<Recorded> {
     let txn = writer.begin_ordered().await?;
+    let mut recorded = Recorded::default();
+    let mut wrote = false;
     for job in batch.iter_mut() {
-        let conn = OpConn::new(&txn);
-        job.run(&conn).await;
-        if !job.succeeded() && conn.touched() {
-            txn.rollback().await;
-            return Err(Error::internal(
-                "an operation failed after writing; its batch was rolled back",
-            ));
+        match job.run(&txn).await {
+            Ran::Refused | Ran::Answered => {}
+            Ran::Wrote(event) => {
+                wrote = true;
+                if let Some(id) = event {
+                    recorded.highest = recorded.highest.max(Some(id));
+                    recorded.count += 1;
+                }
+            }
+            Ran::Failed => {
+                txn.rollback().await;
+                return Err(Error::internal(
+                    "an operation failed while writing; its batch was rolled back",
+                ));
+            }
         }
     }
-    if batch.iter().any(|job| job.succeeded()) {
+    if wrote {
         txn.commit().await?;
     } else {
         txn.rollback().await;
     }
-    Ok(())
+    Ok(recorded)
 }
 
-/// One submitted operation, with its result type erased so a batch can mix them.
+/// How one operation's turn in the batch went.
+enum Ran {
+    /// Its read phase refused: nothing written.
+    Refused,
+    /// Its read phase answered: nothing to write.
+    Answered,
+    /// Its write phase succeeded, recording this event if any.
+    Wrote(Option<i64>),
+    /// A database error, a write-phase error or a panic: the batch cannot commit.
+    Failed,
+}
+
+/// One submitted operation, with its types erased so a batch can mix them.
 trait Job: Send {
     /// Runs the operation once and keeps its outcome until [`Job::settle`].
-    fn run<'t>(&'t mut self, conn: &'t OpConn<'t>)
-    -> Pin<Box<dyn Future<Output = ()> + Send + 't>>;
-    fn succeeded(&self) -> bool;
+    fn run<'t>(&'t mut self, tx: &'t Tx) -> Pin<Box<dyn Future<Output = Ran> + Send + 't>>;
     /// Replies to the caller: the kept outcome, or an internal error if the batch did not
     /// commit. An operation that failed on its own keeps its own error either way.
     fn settle(self: Box<Self>, batch_failure: Option<&Error>);
 }
 
-struct Pending<T, F> {
-    op: Option<F>,
-    outcome: Option<Result<T>>,
-    reply: oneshot::Sender<Result<T>>,
+struct Pending<O: Operation> {
+    op: Option<O>,
+    outcome: Option<Result<O::Output>>,
+    reply: oneshot::Sender<Result<O::Output>>,
 }
 
-impl<T, F> Job for Pending<T, F>
-where
-    T: Send + 'static,
-    F: for<'t> FnOnce(&'t OpConn<'t>) -> OpFuture<'t, T> + Send + 'static,
-{
-    fn run<'t>(
-        &'t mut self,
-        conn: &'t OpConn<'t>,
-    ) -> Pin<Box<dyn Future<Output = ()> + Send + 't>> {
-        Box::pin(async move {
-            if let Some(op) = self.op.take() {
-                // A panicking operation must not take the committing task (and with it
-                // every later write) down; it fails like any other.
-                let outcome = AssertUnwindSafe(op(conn)).catch_unwind().await;
-                self.outcome = Some(
-                    outcome.unwrap_or_else(|_| Err(Error::internal("a write operation panicked"))),
-                );
-            }
-        })
+/// Both phases of `op`, in order.
+async fn both_phases<O: Operation>(op: O, tx: &Tx) -> (Result<O::Output>, Ran) {
+    match op.decide(tx).await {
+        Ok(Decision::Answer(output)) => (Ok(output), Ran::Answered),
+        Ok(Decision::Write(plan)) => match op.apply(tx, plan).await {
+            Ok(written) => (Ok(written.output), Ran::Wrote(written.event_id)),
+            Err(e) => (Err(e), Ran::Failed),
+        },
+        Err(e) if is_refusal(&e) => (Err(e), Ran::Refused),
+        Err(e) => (Err(e), Ran::Failed),
     }
+}
 
-    fn succeeded(&self) -> bool {
-        matches!(self.outcome, Some(Ok(_)))
+impl<O: Operation> Job for Pending<O> {
+    fn run<'t>(&'t mut self, tx: &'t Tx) -> Pin<Box<dyn Future<Output = Ran> + Send + 't>> {
+        Box::pin(async move {
+            let Some(op) = self.op.take() else {
+                return Ran::Failed;
+            };
+            // A panicking operation must not take the committing task (and with it every
+            // later write) down; it fails like a write-phase error.
+            let (outcome, ran) = AssertUnwindSafe(both_phases(op, tx))
+                .catch_unwind()
+                .await
+                .unwrap_or_else(|_| {
+                    (
+                        Err(Error::internal("a write operation panicked")),
+                        Ran::Failed,
+                    )
+                });
+            self.outcome = Some(outcome);
+            ran
+        })
     }
 
     fn settle(self: Box<Self>, batch_failure: Option<&Error>) {

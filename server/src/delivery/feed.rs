@@ -8,7 +8,12 @@
 //! committed by other replicas: `replicas` wakes it for them on PostgreSQL, and the poll
 //! interval bounds how late they are when a wake-up is lost.
 
-use crate::{chat::events, entity::event, error::Result, state::AppState};
+use crate::{
+    entity::event,
+    error::Result,
+    events::{self, Audience},
+    state::AppState,
+};
 use chat_protocol::chat::v1 as pb;
 use sea_orm::{
     ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
@@ -25,7 +30,14 @@ use tokio::sync::broadcast;
 const CAPACITY: usize = 4096;
 const BATCH: u64 = 1000;
 
-pub type FeedItem = Arc<pb::Event>;
+pub type FeedItem = Arc<FeedEvent>;
+
+/// An event as every live stream gets it: decoded once, with who may receive it.
+pub struct FeedEvent {
+    pub event: pb::Event,
+    /// `None`: an audience this server does not know (a newer one's); nobody here gets it.
+    pub audience: Option<Audience>,
+}
 
 pub struct EventFeed {
     tx: broadcast::Sender<FeedItem>,
@@ -65,10 +77,11 @@ impl EventFeed {
     pub async fn pull(&self, state: &AppState) -> Result<()> {
         loop {
             let after = self.published.load(Ordering::Acquire);
-            let rows: Vec<(i64, Vec<u8>)> = event::Entity::find()
+            let rows: Vec<(i64, Vec<u8>, String)> = event::Entity::find()
                 .select_only()
                 .column(event::Column::Id)
                 .column(event::Column::Payload)
+                .column(event::Column::Audience)
                 .filter(event::Column::Id.gt(after))
                 .order_by_asc(event::Column::Id)
                 .limit(BATCH)
@@ -76,8 +89,11 @@ impl EventFeed {
                 .all(state.db.conn())
                 .await?;
             let full = rows.len() as u64 == BATCH;
-            for (id, payload) in rows {
-                let event = Arc::new(events::decode(id, &payload)?);
+            for (id, payload, audience) in rows {
+                let event = Arc::new(FeedEvent {
+                    event: events::decode(id, &payload)?,
+                    audience: Audience::parse(&audience),
+                });
                 self.published.store(id, Ordering::Release);
                 // No receivers is fine: nobody is subscribed right now.
                 let _ = self.tx.send(event);
@@ -93,7 +109,7 @@ impl EventFeed {
     /// safety net, until shutdown.
     pub async fn run(state: Arc<AppState>) {
         let feed = &state.feed;
-        let mut wake = state.notifier.subscribe();
+        let mut wake = state.db.notifier().subscribe();
         loop {
             wake.borrow_and_update();
             if let Err(e) = feed.pull(&state).await {

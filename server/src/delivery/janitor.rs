@@ -53,7 +53,7 @@ pub async fn sweep(state: &AppState) -> Result<Sweep> {
     crate::accounts::mark_subscribed(state, state.streams.session_ids()).await?;
     let idle_ms =
         i64::try_from(settings.auth.session_idle_secs.saturating_mul(1000)).unwrap_or(i64::MAX);
-    let txn = state.db.begin_ordered().await?;
+    let txn = state.db.begin_session_change().await?;
     let expired = session::Entity::delete_many()
         .filter(
             Condition::any()

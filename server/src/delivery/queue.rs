@@ -1,7 +1,7 @@
 //! Reading and acknowledging a session's queue.
 
 use crate::{
-    db::Db,
+    db::{Db, Decision, Operation, Tx, Written},
     entity::{event, event_queue},
     error::Result,
 };
@@ -45,21 +45,36 @@ pub async fn ack_many(db: &Db, marks: &[(String, i64)]) -> Result<()> {
     }
     let marks = serde_json::to_string(marks).map_err(crate::error::Error::internal)?;
     let backend = db.backend();
-    let (delete, clear_resync) = match backend {
-        DbBackend::Postgres => (PG_DELETE_ACKED, PG_CLEAR_RESYNC),
-        _ => (SQLITE_DELETE_ACKED, SQLITE_CLEAR_RESYNC),
-    };
-    db.ordered(move |conn| {
-        Box::pin(async move {
-            for sql in [delete, clear_resync] {
-                let statement =
-                    Statement::from_sql_and_values(backend, sql, [marks.clone().into()]);
-                conn.execute_raw(statement).await?;
-            }
-            Ok(())
-        })
-    })
-    .await
+    db.write(AckMarks { marks, backend }).await
+}
+
+/// The acks of one flush, written in the group commit's shared transaction.
+struct AckMarks {
+    /// JSON `[[session_id, up_to], …]`.
+    marks: String,
+    backend: DbBackend,
+}
+
+impl Operation for AckMarks {
+    type Plan = ();
+    type Output = ();
+
+    async fn decide(&self, _tx: &Tx) -> Result<Decision<(), ()>> {
+        Ok(Decision::Write(()))
+    }
+
+    async fn apply(self, tx: &Tx, (): ()) -> Result<Written<()>> {
+        let (delete, clear_resync) = match self.backend {
+            DbBackend::Postgres => (PG_DELETE_ACKED, PG_CLEAR_RESYNC),
+            _ => (SQLITE_DELETE_ACKED, SQLITE_CLEAR_RESYNC),
+        };
+        for sql in [delete, clear_resync] {
+            let statement =
+                Statement::from_sql_and_values(self.backend, sql, [self.marks.clone().into()]);
+            tx.execute_raw(statement).await?;
+        }
+        Ok(Written::without_event(()))
+    }
 }
 
 // The parameter is a JSON array of [session_id, up_to] pairs. Both plans look each pair up

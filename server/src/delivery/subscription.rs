@@ -7,10 +7,10 @@
 use super::{queue, registry::StreamHandle};
 use crate::{
     auth::Principal,
-    chat::events,
     domain::{now_ms, timestamp},
     entity::session,
     error::Error,
+    events::{self, Recipient},
     state::AppState,
 };
 use chat_protocol::chat::v1 as pb;
@@ -95,9 +95,14 @@ async fn pump(
     }
     cursor = catch_up(state, who, cursor, out, slow_after).await?;
 
-    // Live: every event past the session's creation is in its queue, so the feed's copy
-    // can be sent without asking the database.
-    let floor = session.first_event_id;
+    // Live: an event of the session's audience recorded after the session began is in its
+    // queue (the fan-out used the same definition), so the feed's copy can be sent
+    // without asking the database.
+    let created_after = session.first_event_id;
+    let recipient = Recipient {
+        session_id: &who.session_id,
+        user_id: &who.user_id,
+    };
     let mut session_check = tokio::time::interval(delivery.poll_interval() * SESSION_CHECK_POLLS);
     session_check.reset();
     loop {
@@ -106,10 +111,11 @@ async fn pump(
             () = handle.stop.cancelled() => return Err(handle.reason()),
             () = out.closed() => return Ok(()),
             item = live.recv() => match item {
-                Ok(event) => {
-                    let id = i64::try_from(event.event_id).unwrap_or(i64::MAX);
-                    if id > cursor && id > floor {
-                        send(out, pb::Event::clone(&event), slow_after).await?;
+                Ok(item) => {
+                    let id = i64::try_from(item.event.event_id).unwrap_or(i64::MAX);
+                    let audience = item.audience.is_some_and(|a| a.includes(&recipient));
+                    if id > cursor && id > created_after && audience {
+                        send(out, item.event.clone(), slow_after).await?;
                         cursor = id;
                     }
                 }

@@ -56,6 +56,10 @@ impl ClientRequestId {
         Ok(Some(Self(raw.to_owned())))
     }
 
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
     pub fn into_inner(self) -> String {
         self.0
     }

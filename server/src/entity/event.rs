@@ -1,7 +1,8 @@
 use sea_orm::entity::prelude::*;
-use sea_orm::sea_query::{Expr, ExprTrait, Query};
+use sea_orm::sea_query::{Expr, Query};
 
-use super::{event_queue, session};
+use super::event_queue;
+use crate::events::Audience;
 
 /// A message posted or a reaction added/removed. `payload` is the encoded `chat.v1.Event`
 /// without its id, built once however many sessions receive it.
@@ -12,6 +13,8 @@ pub struct Model {
     pub id: i64,
     pub created_at: i64,
     pub payload: Vec<u8>,
+    /// Who receives it, as `events::Audience::as_str` says.
+    pub audience: String,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
@@ -24,7 +27,7 @@ impl ActiveModelBehavior for ActiveModel {
     ///
     /// It is one `INSERT … SELECT`: however many sessions there are, the rows go in as a
     /// single multi-row insert with no round trip per recipient. Sign-in and sign-out take
-    /// the same ordering lock as the posting transaction (see `db::Db::begin_ordered`), so
+    /// the same ordering lock as the posting transaction (see `db::Db::begin_session_change`), so
     /// the set of sessions cannot change under it: no event is written for a session that
     /// is being deleted, and none is missed by one being created.
     async fn after_save<C>(model: Model, db: &C, insert: bool) -> Result<Model, DbErr>
@@ -32,17 +35,20 @@ impl ActiveModelBehavior for ActiveModel {
         C: ConnectionTrait,
     {
         if insert {
+            let Some(audience) = Audience::parse(&model.audience) else {
+                return Err(DbErr::Custom(format!(
+                    "unknown audience {:?}",
+                    model.audience
+                )));
+            };
+            let recipients = audience
+                .recipients(model.created_at)
+                .expr(Expr::val(model.id))
+                .to_owned();
             let fan_out = Query::insert()
                 .into_table(event_queue::Entity)
                 .columns([event_queue::Column::SessionId, event_queue::Column::EventId])
-                .select_from(
-                    Query::select()
-                        .column(session::Column::Id)
-                        .expr(Expr::val(model.id))
-                        .from(session::Entity)
-                        .and_where(Expr::col(session::Column::ExpiresAt).gt(model.created_at))
-                        .to_owned(),
-                )
+                .select_from(recipients)
                 .map_err(|e| DbErr::Custom(format!("fan-out query: {e}")))?
                 .to_owned();
             let queued = db.execute(&fan_out).await?.rows_affected();

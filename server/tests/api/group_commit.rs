@@ -1,19 +1,24 @@
 //! The group commit's promise, tested on the real writer: operations that share a
-//! transaction are isolated from each other's refusals, and one that fails after writing
-//! takes its whole batch down with it rather than committing half of anything.
+//! transaction are isolated from each other's refusals (in their read phase), and one
+//! that fails while writing takes its whole batch down with it rather than committing
+//! half of anything.
 
 use crate::helpers::*;
-use chat_server::{db::OpConn, entity::sign_in_failure, error::Error};
+use chat_server::{
+    db::{Decision, Operation, Tx, Written},
+    entity::sign_in_failure,
+    error::{Error, Result},
+};
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, Set};
 use tokio::sync::oneshot;
 
-async fn record(conn: &OpConn<'_>, name_key: &str) -> chat_server::error::Result<()> {
+async fn record(tx: &Tx, name_key: &str) -> Result<()> {
     sign_in_failure::ActiveModel {
         name_key: Set(name_key.to_owned()),
         at: Set(0),
         ..Default::default()
     }
-    .insert(conn)
+    .insert(tx)
     .await?;
     Ok(())
 }
@@ -26,28 +31,73 @@ async fn recorded(app: &TestApp, name_key: &str) -> u64 {
         .expect("count")
 }
 
+/// Writes one row under `key`; with `then_fail`, fails after writing it.
+struct Record {
+    key: &'static str,
+    then_fail: bool,
+}
+
+impl Operation for Record {
+    type Plan = ();
+    type Output = ();
+    async fn decide(&self, _tx: &Tx) -> Result<Decision<(), ()>> {
+        Ok(Decision::Write(()))
+    }
+    async fn apply(self, tx: &Tx, (): ()) -> Result<Written<()>> {
+        record(tx, self.key).await?;
+        if self.then_fail {
+            return Err(Error::not_found("refused too late"));
+        }
+        Ok(Written::without_event(()))
+    }
+}
+
+/// Refuses in its read phase.
+struct Refuse;
+
+impl Operation for Refuse {
+    type Plan = ();
+    type Output = ();
+    async fn decide(&self, _tx: &Tx) -> Result<Decision<(), ()>> {
+        Err(Error::not_found("nothing here"))
+    }
+    async fn apply(self, _tx: &Tx, (): ()) -> Result<Written<()>> {
+        unreachable!("a refused operation is never applied")
+    }
+}
+
+/// Holds the committer until released.
+struct Block {
+    running: oneshot::Sender<()>,
+    release: oneshot::Receiver<()>,
+}
+
+impl Operation for Block {
+    type Plan = ();
+    type Output = ();
+    async fn decide(&self, _tx: &Tx) -> Result<Decision<(), ()>> {
+        Ok(Decision::Write(()))
+    }
+    async fn apply(self, _tx: &Tx, (): ()) -> Result<Written<()>> {
+        let _ = self.running.send(());
+        let _ = self.release.await;
+        Ok(Written::without_event(()))
+    }
+}
+
 /// Submits `ops` so that they are certain to share one transaction: the committer is kept
 /// busy with a first operation until all of them are queued behind it.
 macro_rules! in_one_batch {
     ($db:expr, $($op:expr),+ $(,)?) => {{
-        let (running_tx, running_rx) = oneshot::channel::<()>();
-        let (release_tx, release_rx) = oneshot::channel::<()>();
+        let (running, running_rx) = oneshot::channel::<()>();
+        let (release_tx, release) = oneshot::channel::<()>();
         let blocker = {
             let db = $db.clone();
-            tokio::spawn(async move {
-                db.ordered(move |_| {
-                    Box::pin(async move {
-                        let _ = running_tx.send(());
-                        let _ = release_rx.await;
-                        Ok(())
-                    })
-                })
-                .await
-            })
+            tokio::spawn(async move { db.write(Block { running, release }).await })
         };
         running_rx.await.expect("the blocker runs");
         // `join!` polls in order: every op is queued before the release is sent.
-        let outcome = tokio::join!($($db.ordered($op)),+, async {
+        let outcome = tokio::join!($($db.write($op)),+, async {
             let _ = release_tx.send(());
         });
         blocker.await.expect("join").expect("blocker");
@@ -61,8 +111,11 @@ async fn a_refusal_in_a_shared_commit_leaves_its_neighbours_committed() {
     let db = app.state.db.clone();
     let (refused, accepted, ()) = in_one_batch!(
         db,
-        |_: &OpConn<'_>| Box::pin(async { Err::<(), _>(Error::not_found("nothing here")) }),
-        |conn: &OpConn<'_>| Box::pin(async move { record(conn, "accepted").await }),
+        Refuse,
+        Record {
+            key: "accepted",
+            then_fail: false
+        },
     );
     assert!(matches!(refused, Err(Error::NotFound(_))), "{refused:?}");
     accepted.expect("the neighbour commits");
@@ -75,12 +128,18 @@ async fn a_failure_after_writing_rolls_back_the_whole_batch() {
     let db = app.state.db.clone();
     let (before, failing, after, ()) = in_one_batch!(
         db,
-        |conn: &OpConn<'_>| Box::pin(async move { record(conn, "before").await }),
-        |conn: &OpConn<'_>| Box::pin(async move {
-            record(conn, "half-done").await?;
-            Err::<(), _>(Error::not_found("refused too late"))
-        }),
-        |conn: &OpConn<'_>| Box::pin(async move { record(conn, "after").await }),
+        Record {
+            key: "before",
+            then_fail: false
+        },
+        Record {
+            key: "half-done",
+            then_fail: true
+        },
+        Record {
+            key: "after",
+            then_fail: false
+        },
     );
     // The failing operation keeps its own error; its neighbours learn nothing committed.
     assert!(matches!(failing, Err(Error::NotFound(_))), "{failing:?}");
@@ -91,8 +150,11 @@ async fn a_failure_after_writing_rolls_back_the_whole_batch() {
     }
 
     // The committer goes on.
-    db.ordered(|conn: &OpConn<'_>| Box::pin(async move { record(conn, "later").await }))
-        .await
-        .expect("a later operation commits");
+    db.write(Record {
+        key: "later",
+        then_fail: false,
+    })
+    .await
+    .expect("a later operation commits");
     assert_eq!(recorded(&app, "later").await, 1);
 }

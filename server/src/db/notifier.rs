@@ -2,16 +2,18 @@
 //! event id: the database stays the source of truth, so a wake-up that is missed or
 //! coalesced loses nothing (the feed reads everything past its cursor).
 
+use std::sync::Arc;
 use tokio::sync::watch;
 
+#[derive(Clone)]
 pub struct Notifier {
-    latest: watch::Sender<i64>,
+    latest: Arc<watch::Sender<i64>>,
 }
 
 impl Default for Notifier {
     fn default() -> Self {
         Self {
-            latest: watch::Sender::new(0),
+            latest: Arc::new(watch::Sender::new(0)),
         }
     }
 }

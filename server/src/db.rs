@@ -1,19 +1,22 @@
 //! The database handle: connecting (SQLite by default, PostgreSQL by URL), migrating, and
-//! the kinds of write the rules need: plain write transactions, ordered ones, and ordered
-//! operations that share a transaction with their neighbours (group commit).
+//! the kinds of write the server needs: [`Db::write`] for operations (every event, and
+//! acks), which share a transaction and its commit with their neighbours (group commit)
+//! and wake the feed after it; [`Db::begin_session_change`] for transactions that add or
+//! remove sessions; and [`Db::begin_write`] for everything else.
 
 mod checkpoint;
 mod exclusive;
 mod group_commit;
 mod health;
-mod op_conn;
+mod notifier;
 pub mod url;
+pub mod write;
 
 pub use checkpoint::CHECKPOINT_EVERY;
 use group_commit::GroupCommit;
-pub use group_commit::OpFuture;
 pub use health::WriteHealth;
-pub use op_conn::OpConn;
+pub use notifier::Notifier;
+pub use write::{Decision, Operation, Tx, Written};
 
 use crate::error::Result;
 use migration::{Migrator, MigratorTrait};
@@ -33,6 +36,8 @@ pub struct Db {
     conn: DatabaseConnection,
     writer: Writer,
     group: GroupCommit,
+    /// The highest event id committed (here, or by another replica): what wakes the feed.
+    notifier: Notifier,
     /// SQLite only: this process's claim on the database file.
     _exclusive: Option<Arc<exclusive::DatabaseLock>>,
 }
@@ -152,10 +157,12 @@ impl Db {
                 health,
             }
         };
+        let notifier = Notifier::default();
         Ok(Self {
             conn,
-            group: GroupCommit::start(writer.clone())
+            group: GroupCommit::start(writer.clone(), notifier.clone())
                 .map_err(|e| DbErr::Custom(format!("starting the group-commit writer: {e}")))?,
+            notifier,
             writer,
             _exclusive: exclusive,
         })
@@ -183,28 +190,28 @@ impl Db {
         self.writer.begin_write().await
     }
 
-    /// A transaction that creates events or changes the set of sessions. They run one at a
-    /// time, which gives three guarantees at once: event ids commit in increasing order (a
+    /// A transaction that adds or removes sessions (sign-in, sign-out, expiry). It takes
+    /// the ordering lock that every [`Db::write`] batch holds, and they run one at a time,
+    /// which gives three guarantees at once: event ids commit in increasing order (a
     /// subscriber that has seen id N has seen every id below it), a fan-out never races a
     /// sign-in or sign-out, and the send gate's check-then-insert is atomic.
-    pub async fn begin_ordered(&self) -> Result<WriteTxn, DbErr> {
+    pub async fn begin_session_change(&self) -> Result<WriteTxn, DbErr> {
         self.writer.begin_ordered().await
     }
 
-    /// Runs `op` as if in an ordered transaction of its own (same guarantees as
-    /// [`Db::begin_ordered`]), but shares the transaction and its commit with the ordered
-    /// operations submitted meanwhile; the result comes after the commit. For the hot
-    /// path: posting and reacting.
-    ///
-    /// An operation that refuses must do so before it writes anything (use
-    /// `ON CONFLICT DO NOTHING` rather than a unique violation): one that fails after
-    /// writing takes its whole batch down with it (see `group_commit`).
-    pub async fn ordered<T, F>(&self, op: F) -> Result<T>
-    where
-        T: Send + 'static,
-        F: for<'t> FnOnce(&'t OpConn<'t>) -> OpFuture<'t, T> + Send + 'static,
-    {
+    /// Runs `op` (see [`write`]) as if in a transaction of its own that takes the
+    /// ordering lock (the guarantees of [`Db::begin_session_change`]), but shares the
+    /// transaction and its commit with the operations submitted meanwhile. The result
+    /// comes after the commit, and so does the wake-up of subscribers for any event it
+    /// recorded. For the hot path: posting, reacting and acknowledging.
+    pub async fn write<O: Operation>(&self, op: O) -> Result<O::Output> {
         self.group.submit(op).await
+    }
+
+    /// The highest event id committed: subscribe to be woken, notify for another
+    /// replica's commit.
+    pub fn notifier(&self) -> &Notifier {
+        &self.notifier
     }
 }
 
