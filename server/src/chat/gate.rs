@@ -5,11 +5,8 @@ use crate::{
     entity::{message, reaction},
     error::Result,
 };
-use sea_orm::{
-    ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, QueryFilter, QueryOrder,
-    QuerySelect,
-    sea_query::{Expr, ExprTrait, Query, QueryStatementBuilder},
-};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use std::collections::HashSet;
 
 pub struct GateState {
     pub last_message_id: Option<String>,
@@ -39,40 +36,37 @@ impl GateState {
     }
 }
 
-/// One query: the user's last message and how many distinct others reacted to it.
+/// The reactions that count toward the gate: one per distinct user other than the
+/// author. The one definition, used by the gate and by every `Message` it describes.
+pub fn counted<'a>(author: &str, reactors: impl IntoIterator<Item = &'a str>) -> u32 {
+    let others: HashSet<&str> = reactors.into_iter().filter(|r| *r != author).collect();
+    u32::try_from(others.len()).unwrap_or(u32::MAX)
+}
+
+/// The user's last message and how many distinct others reacted to it.
 pub async fn check<C: ConnectionTrait>(db: &C, user_id: &str, required: u32) -> Result<GateState> {
-    #[derive(FromQueryResult)]
-    struct Last {
-        id: String,
-        counted: i64,
-    }
-    let reactor = Expr::col((reaction::Entity, reaction::Column::UserId));
-    let counted = Query::select()
-        .expr(reactor.clone().count_distinct())
-        .from(reaction::Entity)
-        .and_where(
-            Expr::col((reaction::Entity, reaction::Column::MessageSeq))
-                .equals((message::Entity, message::Column::Seq)),
-        )
-        .and_where(reactor.ne(Expr::col((message::Entity, message::Column::UserId))))
-        .to_owned();
     let last = message::Entity::find()
-        .select_only()
-        .column(message::Column::Id)
-        .expr_as(
-            Expr::SubQuery(None, Box::new(counted.into_sub_query_statement())),
-            "counted",
-        )
         .filter(message::Column::UserId.eq(user_id))
         .order_by_desc(message::Column::Seq)
-        .into_model::<Last>()
         .one(db)
         .await?;
+    let Some(last) = last else {
+        return Ok(GateState {
+            last_message_id: None,
+            counted: 0,
+            required,
+        });
+    };
+    let reactors: Vec<String> = reaction::Entity::find()
+        .select_only()
+        .column(reaction::Column::UserId)
+        .filter(reaction::Column::MessageSeq.eq(last.seq))
+        .into_tuple()
+        .all(db)
+        .await?;
     Ok(GateState {
-        counted: last
-            .as_ref()
-            .map_or(0, |l| u32::try_from(l.counted).unwrap_or(u32::MAX)),
-        last_message_id: last.map(|l| l.id),
+        counted: counted(&last.user_id, reactors.iter().map(String::as_str)),
+        last_message_id: Some(last.id),
         required,
     })
 }
@@ -87,6 +81,12 @@ mod tests {
             counted,
             required: 2,
         }
+    }
+
+    #[test]
+    fn only_distinct_other_users_count() {
+        assert_eq!(counted("me", ["me", "me"]), 0);
+        assert_eq!(counted("me", ["a", "a", "me", "b"]), 2);
     }
 
     #[test]

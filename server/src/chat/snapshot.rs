@@ -8,7 +8,7 @@ use crate::{
 };
 use chat_protocol::chat::v1 as pb;
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
-use std::collections::{BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeSet, HashMap};
 
 pub async fn build<C: ConnectionTrait>(
     db: &C,
@@ -69,11 +69,7 @@ fn assemble(
 ) -> pb::Message {
     let name_of = |id: &str| names.get(id).cloned().unwrap_or_default();
     let mut chips: Vec<pb::ReactionCount> = Vec::new();
-    let mut counted: HashSet<&str> = HashSet::new();
     for r in reactions {
-        if r.user_id != m.user_id {
-            counted.insert(&r.user_id);
-        }
         match chips.iter_mut().find(|c| c.emoji == r.emoji) {
             Some(chip) => {
                 chip.count += 1;
@@ -88,6 +84,7 @@ fn assemble(
     }
     // Chips in the configured order, so every client shows them the same way.
     chips.sort_by_key(|c| emoji.rank(&c.emoji));
+    let counted = super::gate::counted(&m.user_id, reactions.iter().map(|r| r.user_id.as_str()));
     pb::Message {
         message_id: m.id,
         user_name: name_of(&m.user_id),
@@ -95,6 +92,6 @@ fn assemble(
         content: m.content,
         created_at: Some(timestamp(m.created_at)),
         reactions: chips,
-        counted_reactions: u32::try_from(counted.len()).unwrap_or(u32::MAX),
+        counted_reactions: counted,
     }
 }

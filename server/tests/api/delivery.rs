@@ -338,3 +338,22 @@ async fn fan_out_racing_sign_ins_and_sign_outs_loses_nothing_and_leaves_nothing(
     let got = events.next_events(30).await;
     assert!(got.windows(2).all(|w| w[0].event_id < w[1].event_id));
 }
+
+/// No rule can forget to wake subscribers: the group commit does it after every commit.
+/// With the safety-net poll set to an hour, posts and reactions still arrive at once.
+#[tokio::test]
+async fn a_commit_wakes_live_subscribers_without_any_polling() {
+    let app = spawn_app_with(|s| s.delivery.poll_interval_ms = 3_600_000).await;
+    let (alice, bob) = (app.user("alice").await, app.user("bob").await);
+    let mut events = bob.subscribe().await;
+    let m = alice.send("no poll needed").await.expect("send");
+    let got = tokio::time::timeout(Duration::from_secs(3), events.next_event())
+        .await
+        .expect("the post arrives without a poll");
+    assert_eq!(posted(&got).message_id, m.message_id);
+    bob.react(&m.message_id, "👍").await.expect("react");
+    let got = tokio::time::timeout(Duration::from_secs(3), events.next_event())
+        .await
+        .expect("the reaction arrives without a poll");
+    assert_eq!(reaction(&got).message_id, m.message_id);
+}
