@@ -307,6 +307,9 @@ fn typed(layers: Layers) -> Result<Settings, ConfigError> {
     match Value::Table(table.clone()).try_into::<Settings>() {
         Ok(mut settings) => {
             settings.origins = origins;
+            if settings.chat.emoji.is_empty() {
+                settings.chat.emoji = chat_protocol::STANDARD_EMOJI.map(str::to_owned).to_vec();
+            }
             Ok(settings)
         }
         Err(whole) => {

@@ -157,8 +157,8 @@ impl Default for Settings {
     }
 }
 
-/// The server's default reaction set (DESIGN.md §3), in key order.
-pub const DEFAULT_EMOJI_SET: [&str; 9] = ["👍", "❤️", "😂", "😮", "😢", "🎉", "🔥", "👀", "🙏"];
+/// The standard reaction set (the server's default), in key order.
+pub use chat_protocol::STANDARD_EMOJI as DEFAULT_EMOJI_SET;
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct State {
