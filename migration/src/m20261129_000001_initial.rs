@@ -245,7 +245,7 @@ where
     for col in cols {
         stmt.col(col.clone());
     }
-    m.create_index(stmt.to_owned()).await
+    m.create_index(stmt.clone()).await
 }
 
 #[derive(DeriveIden, Clone, Copy)]

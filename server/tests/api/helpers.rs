@@ -229,7 +229,7 @@ impl User {
             .clone()
             .get_message(self.req(req))
             .await
-            .map(|r| r.into_inner())
+            .map(tonic::Response::into_inner)
     }
 
     pub async fn list(&self, before: &str, limit: u32) -> Result<pb::ListMessagesResponse, Status> {
@@ -241,7 +241,7 @@ impl User {
             .clone()
             .list_messages(self.req(req))
             .await
-            .map(|r| r.into_inner())
+            .map(tonic::Response::into_inner)
     }
 
     pub async fn status(&self) -> pb::SendStatus {

@@ -151,7 +151,7 @@ fn the_docker_profile_only_sets_real_settings_and_loads() {
     for (section, keys) in &table {
         let keys = keys.as_table().expect("[section] tables only");
         for key in keys.keys() {
-            let variable = format!("CHAT__{}__{}", section, key).to_uppercase();
+            let variable = format!("CHAT__{section}__{key}").to_uppercase();
             assert!(
                 known.contains(&variable),
                 "config/docker.toml: unknown key {section}.{key}"
