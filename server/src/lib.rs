@@ -28,6 +28,7 @@ pub mod settings;
 pub mod startup;
 pub mod state;
 pub mod systemd;
+pub mod tasks;
 pub mod telemetry;
 pub mod tls;
 

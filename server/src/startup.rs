@@ -11,6 +11,7 @@ use crate::{
     service::{AuthApi, ChatApi, DecodeErrorsLayer},
     settings::Settings,
     state::AppState,
+    tasks::Tasks,
 };
 use anyhow::Context;
 use chat_protocol::{
@@ -122,6 +123,8 @@ impl Application {
             chat,
             AuthInterceptor::new(state.jwt.clone()),
         );
+        // The bound address (port 0 in tests becomes the real one), not the configured one.
+        let bound = listener.local_addr()?;
         let incoming = incoming::accept(
             listener,
             ConnectionLimits {
@@ -131,23 +134,33 @@ impl Application {
             .within_descriptor_limit(),
         );
 
+        // Every background task, here and nowhere else, under `state.shutdown`.
         state.feed.start_at_latest(&state).await?;
-        let feed = tokio::spawn(EventFeed::run(state.clone()));
-        let janitor = tokio::spawn(janitor::run(state.clone()));
-        let replicas = tokio::spawn(replicas::listen(state.clone()));
-        let acks = {
+        let mut tasks = Tasks::default();
+        tasks.spawn("feed", EventFeed::run(state.clone()));
+        tasks.spawn("janitor", janitor::run(state.clone()));
+        tasks.spawn("replica listener", replicas::listen(state.clone()));
+        tasks.spawn("revocation watch", revocations::watch(state.clone()));
+        tasks.spawn(
+            "write health",
+            report_write_health(state.clone(), health.clone()),
+        );
+        {
             let state = state.clone();
-            tokio::spawn(async move { state.acks.run(&state.db, &state.shutdown).await })
-        };
-        let checkpoints = {
+            tasks.spawn("ack flusher", async move {
+                state.acks.run(&state.db, &state.shutdown).await;
+            });
+        }
+        {
             let state = state.clone();
-            tokio::spawn(async move { state.db.run_checkpoints(&state.shutdown).await })
-        };
-        let revocations = tokio::spawn(revocations::watch(state.clone()));
-        let metrics = metrics_listener.map(|listener| {
+            tasks.spawn("checkpointer", async move {
+                state.db.run_checkpoints(&state.shutdown).await;
+            });
+        }
+        if let Some(listener) = metrics_listener {
             tracing::info!(addr = ?listener.local_addr().ok(), "metrics at GET /metrics");
-            tokio::spawn(metrics::serve(listener, state.clone()))
-        });
+            tasks.spawn("metrics endpoint", metrics::serve(listener, state.clone()));
+        }
         let grace = Duration::from_secs(state.settings.server.shutdown_grace_secs);
         let drain = {
             let state = state.clone();
@@ -157,22 +170,18 @@ impl Application {
                 shutdown.cancelled().await;
                 tracing::info!("shutting down");
                 crate::systemd::stopping();
+                // Streams end (UNAVAILABLE) and the tasks stop; health then says so for
+                // good (the write-health task re-checks the token after each change).
+                state.shutdown.cancel();
                 health
                     .set_service_status("", ServingStatus::NotServing)
                     .await;
                 health.set_not_serving::<AuthServiceServer<AuthApi>>().await;
                 health.set_not_serving::<ChatServiceServer<ChatApi>>().await;
-                state.shutdown.cancel();
             }
         };
-
-        let write_health = tokio::spawn(report_write_health(
-            state.clone(),
-            health.clone(),
-            shutdown.clone(),
-        ));
-        tracing::info!(addr = ?incoming_addr(&state), "serving");
-        crate::systemd::ready(&format!("serving on {}", incoming_addr(&state)));
+        tracing::info!(addr = %bound, "serving");
+        crate::systemd::ready(&format!("serving on {bound}"));
 
         let mut builder = Server::builder();
         if let Some(tls) = tls {
@@ -192,25 +201,28 @@ impl Application {
             .add_service(chat)
             .serve_with_incoming_shutdown(incoming, drain);
         tokio::pin!(server);
+        // One deadline for the whole stop: the drain and the tasks share the grace period.
+        let stop_by = std::sync::OnceLock::new();
+        let deadline = async {
+            shutdown.cancelled().await;
+            tokio::time::sleep_until(*stop_by.get_or_init(|| tokio::time::Instant::now() + grace))
+                .await;
+        };
         let result = tokio::select! {
             result = &mut server => result.map_err(anyhow::Error::from),
-            () = async { shutdown.cancelled().await; tokio::time::sleep(grace).await } => {
+            () = deadline => {
                 tracing::warn!(grace_secs = grace.as_secs(), "drain deadline passed; closing");
                 Ok(())
             }
         };
         state.shutdown.cancel();
-        write_health.abort();
-        janitor.abort();
-        feed.abort();
-        replicas.abort();
-        revocations.abort();
-        if let Some(metrics) = metrics {
-            metrics.abort();
+        // The last acks are written and checkpointed before the process exits; a task
+        // still running after the grace period is aborted and named.
+        let stop_by = *stop_by.get_or_init(|| tokio::time::Instant::now() + grace);
+        let late = tasks.join(stop_by).await;
+        if !late.is_empty() {
+            tracing::warn!(?late, "background tasks did not stop in time; aborted");
         }
-        // The last acks are written before the process exits, then checkpointed.
-        let _ = acks.await;
-        let _ = checkpoints.await;
         result
     }
 }
@@ -221,11 +233,8 @@ const PING_EVERY: Duration = Duration::from_secs(5);
 /// Keeps the health service's answer in step with whether writes commit: NOT_SERVING
 /// from the first write that cannot commit, SERVING again once one can. While failing it
 /// probes every second, so recovery shows without waiting for a client's write.
-async fn report_write_health(
-    state: Arc<AppState>,
-    health: HealthReporter,
-    shutdown: CancellationToken,
-) {
+async fn report_write_health(state: Arc<AppState>, health: HealthReporter) {
+    let shutdown = &state.shutdown;
     let mut changes = state.db.write_health().subscribe();
     loop {
         let committing = *changes.borrow_and_update();
@@ -268,8 +277,4 @@ async fn report_write_health(
             }
         }
     }
-}
-
-fn incoming_addr(state: &AppState) -> String {
-    state.settings.listen_addr()
 }

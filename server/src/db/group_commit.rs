@@ -60,7 +60,7 @@ impl GroupCommit {
 
     pub(super) async fn submit<O: Operation>(&self, op: O) -> Result<O::Output> {
         let (reply, outcome) = oneshot::channel();
-        let job = Pending {
+        let job = QueuedOperation {
             op: Some(op),
             outcome: None,
             reply,
@@ -170,7 +170,7 @@ trait Job: Send {
     fn settle(self: Box<Self>, batch_failure: Option<&Error>);
 }
 
-struct Pending<O: Operation> {
+struct QueuedOperation<O: Operation> {
     op: Option<O>,
     outcome: Option<Result<O::Output>>,
     reply: oneshot::Sender<Result<O::Output>>,
@@ -189,7 +189,7 @@ async fn both_phases<O: Operation>(op: O, tx: &Tx) -> (Result<O::Output>, Ran) {
     }
 }
 
-impl<O: Operation> Job for Pending<O> {
+impl<O: Operation> Job for QueuedOperation<O> {
     fn run<'t>(&'t mut self, tx: &'t Tx) -> Pin<Box<dyn Future<Output = Ran> + Send + 't>> {
         Box::pin(async move {
             let Some(op) = self.op.take() else {

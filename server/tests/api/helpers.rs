@@ -147,11 +147,17 @@ impl TestApp {
         self.sign_in(name).await
     }
 
-    /// Stops the server and waits until it has.
+    /// Stops the server and waits until it has, which must be within its grace period
+    /// (the drain and every background task share it) and without an error.
     pub async fn stop(mut self) {
         self.shutdown.cancel();
         if let Some(server) = self.server.take() {
-            let _ = tokio::time::timeout(Duration::from_secs(10), server).await;
+            let grace = Duration::from_secs(self.state.settings.server.shutdown_grace_secs);
+            tokio::time::timeout(grace + Duration::from_millis(500), server)
+                .await
+                .expect("the server stopped within its grace period")
+                .expect("the server task")
+                .expect("the server ended without an error");
         }
     }
 }
