@@ -5,7 +5,8 @@
 //!
 //! Ending a session deletes its row; the server refuses the session's next call at once
 //! and ends its open Subscribe stream within `delivery.poll_interval_ms`, because the
-//! deletion also bumps [`REVOKED_KEY`], which [`crate::delivery::revocations`] watches.
+//! deletion also bumps the `server_meta` row `SESSIONS_REVOKED`, which the server's
+//! revocation watch (`delivery::revocations`) reads.
 
 use crate::{
     accounts,
@@ -19,10 +20,6 @@ use sea_orm::{
     ActiveModelTrait, ColumnTrait, EntityTrait, IntoActiveModel, PaginatorTrait, QueryFilter,
     QueryOrder, Set, sea_query::OnConflict,
 };
-
-/// The `server_meta` row whose value changes whenever sessions are ended from outside
-/// the server process.
-pub const REVOKED_KEY: &str = "sessions_revoked_at";
 
 pub struct UserRow {
     pub name: String,
@@ -169,7 +166,7 @@ async fn end_sessions(txn: &WriteTxn, user_id: &str, only: Option<&str>) -> Resu
     }
     let ended = delete.exec(&**txn).await?.rows_affected;
     server_meta::Entity::insert(server_meta::ActiveModel {
-        key: Set(REVOKED_KEY.to_owned()),
+        key: Set(server_meta::SESSIONS_REVOKED.to_owned()),
         // Unique, not a time: two revocations in one millisecond must both be seen.
         value: Set(new_id()),
     })

@@ -1,5 +1,5 @@
 //! Validated request values ("parse, don't validate"): once a handler holds one of these,
-//! the rule in DESIGN.md §3 it stands for has been checked.
+//! the rule (docs/api.md) it stands for has been checked.
 
 mod content;
 mod emoji;

@@ -4,7 +4,7 @@
 //! reads that row every poll interval (one indexed read) and, when it changed, checks the
 //! sessions that have a stream here and ends those that are gone.
 
-use crate::{admin::REVOKED_KEY, entity::server_meta, entity::session, state::AppState};
+use crate::{entity::server_meta, entity::session, state::AppState};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QuerySelect};
 use std::{collections::HashSet, sync::Arc};
 
@@ -38,7 +38,7 @@ pub async fn watch(state: Arc<AppState>) {
 }
 
 async fn marker(state: &AppState) -> Option<String> {
-    server_meta::Entity::find_by_id(REVOKED_KEY)
+    server_meta::Entity::find_by_id(server_meta::SESSIONS_REVOKED)
         .one(state.db.conn())
         .await
         .ok()

@@ -22,14 +22,15 @@ pub enum Relation {}
 
 #[async_trait::async_trait]
 impl ActiveModelBehavior for ActiveModel {
-    /// Fans a new event out to every connected session, on the caller's transaction, so a
-    /// rollback leaves neither the event nor its queue rows.
+    /// Fans a new event out to the sessions of its audience (`events::Audience::recipients`,
+    /// the same definition the live path uses), on the caller's transaction, so a rollback
+    /// leaves neither the event nor its queue rows.
     ///
     /// It is one `INSERT … SELECT`: however many sessions there are, the rows go in as a
     /// single multi-row insert with no round trip per recipient. Sign-in and sign-out take
-    /// the same ordering lock as the posting transaction (see `db::Db::begin_session_change`), so
-    /// the set of sessions cannot change under it: no event is written for a session that
-    /// is being deleted, and none is missed by one being created.
+    /// the same ordering lock as the posting transaction (`db::Db::begin_session_change`),
+    /// so the set of sessions cannot change under it: no event is written for a session
+    /// that is being deleted, and none is missed by one being created.
     async fn after_save<C>(model: Model, db: &C, insert: bool) -> Result<Model, DbErr>
     where
         C: ConnectionTrait,

@@ -14,3 +14,7 @@ pub struct Model {
 pub enum Relation {}
 
 impl ActiveModelBehavior for ActiveModel {}
+
+/// The row whose value changes whenever sessions are ended from outside the server
+/// process (`chat-server admin`); running servers watch it to end those sessions' streams.
+pub const SESSIONS_REVOKED: &str = "sessions_revoked_at";
