@@ -25,13 +25,7 @@ impl Session {
     }
 }
 
-pub fn authed<T>(message: T, token: &str) -> Request<T> {
-    let mut req = Request::new(message);
-    if let Ok(value) = format!("Bearer {token}").parse() {
-        req.metadata_mut().insert("authorization", value);
-    }
-    req
-}
+pub use chat_test_support::process::authed;
 
 pub async fn connect(url: &str) -> Result<Channel> {
     Channel::from_shared(url.to_owned())?

@@ -4,14 +4,13 @@
 //! `/proc`.
 
 use anyhow::{Context, Result, bail};
-use sea_orm::{ConnectionTrait, Database};
+use chat_test_support::{process::health_at, test_db::ScratchDatabase};
 use std::{
     path::{Path, PathBuf},
     process::Stdio,
     time::{Duration, Instant},
 };
 use tokio::process::{Child, Command};
-use tonic::transport::Channel;
 
 const JWT_SECRET: &str = "chat-loadgen-secret-chat-loadgen-secret!";
 
@@ -21,7 +20,7 @@ pub struct SpawnedServer {
     pub url: String,
     /// The database kind, for the report.
     pub database: &'static str,
-    postgres: Option<(String, String)>,
+    postgres: Option<ScratchDatabase>,
     _dir: tempfile::TempDir,
 }
 
@@ -54,20 +53,15 @@ impl SpawnedServer {
             (String::new(), "sqlite", None)
         } else if opts.target.starts_with("postgres://") || opts.target.starts_with("postgresql://")
         {
-            let name = format!("chat_bench_{}", uuid::Uuid::new_v4().simple());
-            let admin = Database::connect(opts.target)
+            let scratch = ScratchDatabase::create(opts.target, "chat_bench")
                 .await
-                .with_context(|| format!("connecting to PostgreSQL at {}", opts.target))?;
-            admin
-                .execute_unprepared(&format!("CREATE DATABASE {name}"))
-                .await
-                .context("creating the benchmark database")?;
-            admin.close().await.ok();
-            (
-                replace_database(opts.target, &name),
-                "postgres",
-                Some((opts.target.to_owned(), name)),
-            )
+                .with_context(|| {
+                    format!(
+                        "creating a benchmark database on PostgreSQL at {}",
+                        opts.target
+                    )
+                })?;
+            (scratch.url.clone(), "postgres", Some(scratch))
         } else {
             bail!("--spawn takes `sqlite` or a postgres:// URL");
         };
@@ -120,23 +114,14 @@ impl SpawnedServer {
 
     /// Asks the server's grpc.health.v1 service until it answers SERVING.
     async fn wait_ready(&mut self, limit: Duration) -> Result<()> {
-        use tonic_health::pb::{
-            HealthCheckRequest, health_check_response::ServingStatus, health_client::HealthClient,
-        };
+        use tonic_health::pb::health_check_response::ServingStatus;
         let started = Instant::now();
         while started.elapsed() < limit {
             if let Some(status) = self.child.try_wait()? {
                 bail!("chat-server exited during start-up: {status}");
             }
-            if let Ok(channel) = Channel::from_shared(self.url.clone())?.connect().await {
-                let reply = HealthClient::new(channel)
-                    .check(HealthCheckRequest {
-                        service: String::new(),
-                    })
-                    .await;
-                if reply.is_ok_and(|r| r.into_inner().status == ServingStatus::Serving as i32) {
-                    return Ok(());
-                }
+            if health_at(&self.url).await == Some(ServingStatus::Serving) {
+                return Ok(());
             }
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
@@ -151,30 +136,9 @@ impl SpawnedServer {
     pub async fn stop(mut self) {
         let _ = self.child.start_kill();
         let _ = self.child.wait().await;
-        if let Some((admin_url, name)) = self.postgres.take()
-            && let Ok(admin) = Database::connect(&admin_url).await
-        {
-            let _ = admin
-                .execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-                .await;
-            admin.close().await.ok();
+        if let Some(scratch) = self.postgres.take() {
+            scratch.remove().await;
         }
-    }
-}
-
-/// `postgres://u@h:5432/postgres?x=y` → `postgres://u@h:5432/<name>?x=y`.
-fn replace_database(url: &str, name: &str) -> String {
-    let (base, query) = url
-        .split_once('?')
-        .map_or((url, None), |(b, q)| (b, Some(q)));
-    let scheme_end = base.find("://").map_or(0, |i| i + 3);
-    let base = match base[scheme_end..].find('/') {
-        Some(slash) => &base[..scheme_end + slash],
-        None => base,
-    };
-    match query {
-        Some(q) => format!("{base}/{name}?{q}"),
-        None => format!("{base}/{name}"),
     }
 }
 
@@ -245,18 +209,6 @@ fn clock_ticks() -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn database_names_are_replaced_in_urls() {
-        assert_eq!(
-            replace_database("postgres://p@h:5432/postgres", "x"),
-            "postgres://p@h:5432/x"
-        );
-        assert_eq!(
-            replace_database("postgres://p@h/db?sslmode=disable", "x"),
-            "postgres://p@h/x?sslmode=disable"
-        );
-    }
 
     #[test]
     fn this_process_has_stats() {

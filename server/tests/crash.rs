@@ -11,10 +11,8 @@ use std::{
 use tokio_stream::StreamExt;
 use tonic::transport::Channel;
 
-#[path = "support/process.rs"]
-mod process;
-#[path = "support/test_db.rs"]
-mod test_db;
+use chat_test_support::process;
+use chat_test_support::test_db;
 use process::{ServerProcess, account, authed, free_port};
 use test_db::TestDb;
 

@@ -6,10 +6,8 @@
 //! Mounting a tmpfs needs root, which the CI machines give (see DEVELOPERS.md); the
 //! SQLite tests skip themselves on a PostgreSQL run and the PostgreSQL one on SQLite.
 
-#[path = "support/process.rs"]
-mod process;
-#[path = "support/test_db.rs"]
-mod test_db;
+use chat_test_support::process;
+use chat_test_support::test_db;
 
 use chat_protocol::{
     auth::v1::{SignUpRequest, auth_service_client::AuthServiceClient},

@@ -11,5 +11,4 @@ mod raw;
 mod reactions;
 mod replicas;
 mod send_gate;
-#[path = "../support/test_db.rs"]
-mod test_db;
+use chat_test_support::test_db;

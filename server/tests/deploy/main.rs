@@ -6,9 +6,7 @@ mod cli;
 mod files;
 mod logging;
 mod operations;
-#[path = "../support/process.rs"]
-mod process;
+use chat_test_support::process;
 mod support;
-#[path = "../support/test_db.rs"]
-mod test_db;
+use chat_test_support::test_db;
 mod tls;

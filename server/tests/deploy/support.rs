@@ -98,7 +98,7 @@ pub async fn chat_server(args: &[&str], vars: &[(&str, &str)]) -> Output {
 }
 
 async fn run_in(dir: &Path, args: &[&str], vars: &[(&str, &str)]) -> Output {
-    let mut command = tokio::process::Command::new(env!("CARGO_BIN_EXE_chat-server"));
+    let mut command = tokio::process::Command::new(chat_test_support::process::binary());
     command.current_dir(dir).args(args).kill_on_drop(true);
     for name in chat_server::settings::environment_variables() {
         command.env_remove(name);

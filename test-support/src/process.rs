@@ -1,13 +1,14 @@
 //! The real `chat-server` binary as a child process, for the tests that must kill it
 //! (`kill -9`), restart it on the same data, or run it on a file system they control.
 
-// Shared by several test binaries; each uses only part of it.
-#![allow(dead_code)]
-
 use chat_protocol::auth::v1::{
     SignInRequest, SignUpRequest, auth_service_client::AuthServiceClient,
 };
-use std::{path::Path, process::Stdio, time::Duration};
+use std::{
+    path::{Path, PathBuf},
+    process::Stdio,
+    time::Duration,
+};
 use tokio::process::{Child, Command};
 use tonic::{Request, transport::Channel};
 use tonic_health::pb::{
@@ -101,37 +102,15 @@ impl ServerProcess {
 
     /// The server's own answer for the whole server, or `None` if it does not answer.
     pub async fn health(&self) -> Option<ServingStatus> {
-        let channel = Channel::from_shared(self.url())
-            .expect("uri")
-            .connect_timeout(Duration::from_secs(2))
-            .connect()
-            .await
-            .ok()?;
-        let reply = tokio::time::timeout(
-            Duration::from_secs(5),
-            HealthClient::new(channel).check(HealthCheckRequest {
-                service: String::new(),
-            }),
-        )
-        .await
-        .ok()?
-        .ok()?;
-        Some(reply.into_inner().status())
+        health_at(&self.url()).await
     }
 
     /// Asks the health service until it answers `wanted`; panics after `limit`.
     pub async fn wait_for(&self, wanted: ServingStatus, limit: Duration) {
-        let deadline = tokio::time::Instant::now() + limit;
-        loop {
-            if self.health().await == Some(wanted) {
-                return;
-            }
-            assert!(
-                tokio::time::Instant::now() < deadline,
-                "chat-server did not report {wanted:?} within {limit:?}"
-            );
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
+        assert!(
+            wait_for_status(&self.url(), wanted, limit).await,
+            "chat-server did not report {wanted:?} within {limit:?}"
+        );
     }
 
     /// Waits for the process to exit by itself; its exit status, or `None` after `limit`.
@@ -148,10 +127,55 @@ impl ServerProcess {
     }
 }
 
-/// The binary under test: `CHAT_SERVER_BIN` if set (to run these tests against another
-/// build, e.g. an older one), else the one cargo built with the tests.
+/// The binary under test: `CHAT_SERVER_BIN` if set (to run the tests against another
+/// build, e.g. an older one), else the `chat-server` cargo built beside the running
+/// executable (a test binary lives in `target/<profile>/deps/`, the load generator in
+/// `target/<profile>/`).
 pub fn binary() -> String {
-    std::env::var("CHAT_SERVER_BIN").unwrap_or_else(|_| env!("CARGO_BIN_EXE_chat-server").into())
+    if let Some(bin) = std::env::var_os("CHAT_SERVER_BIN").filter(|b| !b.is_empty()) {
+        return bin.to_string_lossy().into_owned();
+    }
+    let exe = std::env::current_exe().unwrap_or_default();
+    exe.ancestors()
+        .skip(1)
+        .take(2)
+        .map(|dir| dir.join("chat-server"))
+        .find(|candidate| candidate.is_file())
+        .unwrap_or_else(|| PathBuf::from("chat-server"))
+        .to_string_lossy()
+        .into_owned()
+}
+
+/// Asks the server at `url` until its health service says `wanted`, or `limit` passes.
+pub async fn wait_for_status(url: &str, wanted: ServingStatus, limit: Duration) -> bool {
+    let deadline = tokio::time::Instant::now() + limit;
+    while tokio::time::Instant::now() < deadline {
+        if health_at(url).await == Some(wanted) {
+            return true;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    false
+}
+
+/// The overall status of the server at `url`, or `None` if it does not answer.
+pub async fn health_at(url: &str) -> Option<ServingStatus> {
+    let channel = Channel::from_shared(url.to_owned())
+        .ok()?
+        .connect_timeout(Duration::from_secs(2))
+        .connect()
+        .await
+        .ok()?;
+    let reply = tokio::time::timeout(
+        Duration::from_secs(5),
+        HealthClient::new(channel).check(HealthCheckRequest {
+            service: String::new(),
+        }),
+    )
+    .await
+    .ok()?
+    .ok()?;
+    Some(reply.into_inner().status())
 }
 
 pub fn free_port() -> u16 {
@@ -162,12 +186,13 @@ pub fn free_port() -> u16 {
         .port()
 }
 
+/// `message` with the `authorization: Bearer <token>` header chat.v1 wants. A token is
+/// always ASCII; one that is not (a test's own mistake) goes without the header.
 pub fn authed<T>(message: T, token: &str) -> Request<T> {
     let mut req = Request::new(message);
-    req.metadata_mut().insert(
-        "authorization",
-        format!("Bearer {token}").parse().expect("ascii"),
-    );
+    if let Ok(value) = format!("Bearer {token}").parse() {
+        req.metadata_mut().insert("authorization", value);
+    }
     req
 }
 

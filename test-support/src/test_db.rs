@@ -2,7 +2,7 @@
 //! fresh `chat_test_<uuid>` database on the PostgreSQL server named by
 //! `TEST_DATABASE_URL`, dropped again when the test ends.
 
-use sea_orm::{ConnectionTrait, Database};
+use sea_orm::{ConnectionTrait, Database, DbErr};
 use std::path::PathBuf;
 
 pub struct TestDb {
@@ -10,7 +10,7 @@ pub struct TestDb {
     pub url: String,
     /// A private data directory (JWT secret, SQLite file, logs).
     pub data_dir: PathBuf,
-    postgres: Option<(String, String)>,
+    _postgres: Option<ScratchDatabase>,
     _dir: tempfile::TempDir,
 }
 
@@ -25,23 +25,17 @@ impl TestDb {
             None => Self {
                 url: format!("sqlite://{}?mode=rwc", data_dir.join("chat.db").display()),
                 data_dir,
-                postgres: None,
+                _postgres: None,
                 _dir: dir,
             },
             Some(admin_url) => {
-                let name = format!("chat_test_{}", uuid::Uuid::new_v4().simple());
-                let admin = Database::connect(&admin_url)
+                let scratch = ScratchDatabase::create(&admin_url, "chat_test")
                     .await
-                    .expect("PostgreSQL reachable at TEST_DATABASE_URL");
-                admin
-                    .execute_unprepared(&format!("CREATE DATABASE {name}"))
-                    .await
-                    .expect("create test database");
-                admin.close().await.ok();
+                    .expect("a test database on the PostgreSQL server at TEST_DATABASE_URL");
                 Self {
-                    url: replace_database(&admin_url, &name),
+                    url: scratch.url.clone(),
                     data_dir,
-                    postgres: Some((admin_url, name)),
+                    _postgres: Some(scratch),
                     _dir: dir,
                 }
             }
@@ -49,8 +43,49 @@ impl TestDb {
     }
 }
 
+/// A new PostgreSQL database `<prefix>_<uuid>` on the server `admin_url` points at,
+/// dropped (even with connections still open) when this is dropped or [`Self::remove`]d.
+pub struct ScratchDatabase {
+    /// The URL of the new database.
+    pub url: String,
+    admin_url: String,
+    name: Option<String>,
+}
+
+impl ScratchDatabase {
+    pub async fn create(admin_url: &str, prefix: &str) -> Result<Self, DbErr> {
+        let name = format!("{prefix}_{}", uuid::Uuid::new_v4().simple());
+        let admin = Database::connect(admin_url).await?;
+        admin
+            .execute_unprepared(&format!("CREATE DATABASE {name}"))
+            .await?;
+        admin.close().await.ok();
+        Ok(Self {
+            url: replace_database(admin_url, &name),
+            admin_url: admin_url.to_owned(),
+            name: Some(name),
+        })
+    }
+
+    /// Drops the database now, on the caller's runtime.
+    pub async fn remove(mut self) {
+        if let Some(name) = self.name.take() {
+            drop_database(&self.admin_url, &name).await;
+        }
+    }
+}
+
+async fn drop_database(admin_url: &str, name: &str) {
+    if let Ok(admin) = Database::connect(admin_url).await {
+        let _ = admin
+            .execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+            .await;
+        admin.close().await.ok();
+    }
+}
+
 /// `postgres://u@h:5432/postgres?x=y` → `postgres://u@h:5432/<name>?x=y`.
-fn replace_database(url: &str, name: &str) -> String {
+pub fn replace_database(url: &str, name: &str) -> String {
     let (base, query) = url
         .split_once('?')
         .map_or((url, None), |(b, q)| (b, Some(q)));
@@ -65,25 +100,21 @@ fn replace_database(url: &str, name: &str) -> String {
     }
 }
 
-impl Drop for TestDb {
+impl Drop for ScratchDatabase {
     fn drop(&mut self) {
-        let Some((admin_url, name)) = self.postgres.take() else {
+        let Some(name) = self.name.take() else {
             return;
         };
+        let admin_url = self.admin_url.clone();
         // Drop runs outside async: a short-lived runtime on its own thread does it.
         let _ = std::thread::spawn(move || {
-            let rt = tokio::runtime::Builder::new_current_thread()
+            let Ok(rt) = tokio::runtime::Builder::new_current_thread()
                 .enable_all()
                 .build()
-                .expect("runtime");
-            rt.block_on(async {
-                if let Ok(admin) = Database::connect(&admin_url).await {
-                    let _ = admin
-                        .execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-                        .await;
-                    admin.close().await.ok();
-                }
-            });
+            else {
+                return;
+            };
+            rt.block_on(drop_database(&admin_url, &name));
         })
         .join();
     }
