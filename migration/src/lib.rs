@@ -12,6 +12,22 @@ mod m20261202_000006_event_audience;
 
 pub struct Migrator;
 
+/// The server's names for the database URL, most specific first, as the server reads them.
+pub const URL_VARIABLES: &[&str] = &[
+    "CHAT__DATABASE__URL",
+    "DATABASE_URL",
+    "DB_CONNECTION_STRING",
+];
+
+/// Where the migration CLI works: the first of [`URL_VARIABLES`] that `var` gives, else
+/// SQLite in `data/chat.db` (the server's default).
+pub fn database_url(var: impl Fn(&str) -> Option<String>) -> String {
+    URL_VARIABLES
+        .iter()
+        .find_map(|name| var(name).filter(|v| !v.is_empty()))
+        .unwrap_or_else(|| "sqlite://data/chat.db?mode=rwc".to_owned())
+}
+
 #[async_trait::async_trait]
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
@@ -23,5 +39,26 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000005_operations::Migration),
             Box::new(m20261202_000006_event_audience::Migration),
         ]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_database_url_comes_under_any_of_the_servers_names() {
+        let only = |name: &'static str| move |v: &str| (v == name).then(|| format!("{name}-url"));
+        for name in URL_VARIABLES {
+            assert_eq!(database_url(only(name)), format!("{name}-url"));
+        }
+        // The most specific wins, as in the server.
+        let all = |v: &str| Some(format!("{v}-url"));
+        assert_eq!(database_url(all), "CHAT__DATABASE__URL-url");
+        assert_eq!(database_url(|_| None), "sqlite://data/chat.db?mode=rwc");
+        assert_eq!(
+            database_url(|_| Some(String::new())),
+            "sqlite://data/chat.db?mode=rwc"
+        );
     }
 }

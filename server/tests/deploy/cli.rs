@@ -159,39 +159,3 @@ async fn a_database_url_that_cannot_be_used_is_reported_without_its_password() {
         );
     }
 }
-
-/// The migration crate's own CLI, built beside `chat-server`.
-fn migration_binary() -> std::path::PathBuf {
-    let server = std::path::PathBuf::from(env!("CARGO_BIN_EXE_chat-server"));
-    server.with_file_name("migration")
-}
-
-#[tokio::test]
-async fn the_migration_cli_takes_the_database_under_each_of_its_names() {
-    let binary = migration_binary();
-    if !binary.exists() {
-        panic!(
-            "{} is not built: run the tests with --workspace",
-            binary.display()
-        );
-    }
-    for name in [
-        "DATABASE_URL",
-        "DB_CONNECTION_STRING",
-        "CHAT__DATABASE__URL",
-    ] {
-        let dir = tempfile::tempdir().expect("temp dir");
-        let url = format!("sqlite://{}?mode=rwc", dir.path().join("chat.db").display());
-        let up = tokio::process::Command::new(&binary)
-            .current_dir(dir.path())
-            .env_clear()
-            .env(name, &url)
-            .arg("up")
-            .output()
-            .await
-            .expect("run migration");
-        assert!(up.status.success(), "{name}: {}", stderr(&up));
-        let tables = std::fs::metadata(dir.path().join("chat.db")).expect("database created");
-        assert!(tables.len() > 0, "{name}");
-    }
-}
