@@ -7,9 +7,19 @@ pub mod reactions;
 pub mod snapshot;
 
 use crate::{
+    db::Db,
     domain::{ContentLimits, EmojiSet},
     settings::ChatSettings,
 };
+use std::sync::Arc;
+
+/// Everything the chat rules use: the database and their settings. They see nothing of
+/// delivery or accounts (an event reaches subscribers through the commit).
+#[derive(Clone)]
+pub struct Chat {
+    pub db: Db,
+    pub rules: Arc<Rules>,
+}
 
 /// What the rules need from the settings, checked once at start.
 pub struct Rules {

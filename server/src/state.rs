@@ -2,7 +2,7 @@
 
 use crate::{
     auth::JwtKeys,
-    chat::Rules,
+    chat::{Chat, Rules},
     db::Db,
     delivery::{AckBuffer, EventFeed, StreamRegistry},
     settings::Settings,
@@ -14,8 +14,8 @@ pub struct AppState {
     pub db: Db,
     pub settings: Settings,
     pub jwt: Arc<JwtKeys>,
-    /// The chat rules' settings, shared with the operations they submit.
-    pub rules: Arc<Rules>,
+    /// What the chat rules use (the database and their settings), and nothing else.
+    pub chat: Chat,
     pub feed: EventFeed,
     pub streams: StreamRegistry,
     pub acks: AckBuffer,
@@ -29,12 +29,15 @@ impl AppState {
             jwt_secret,
             settings.auth.access_token_ttl_secs,
         ));
-        let rules = Arc::new(Rules::new(&settings.chat));
+        let chat = Chat {
+            db: db.clone(),
+            rules: Arc::new(Rules::new(&settings.chat)),
+        };
         Self {
             db,
             settings,
             jwt,
-            rules,
+            chat,
             feed: EventFeed::default(),
             streams: StreamRegistry::default(),
             acks: AckBuffer::default(),

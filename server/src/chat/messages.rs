@@ -1,6 +1,6 @@
 //! Posting (behind the gate, idempotent by `client_request_id`) and reading messages.
 
-use super::{Rules, gate, snapshot};
+use super::{Chat, Rules, gate, snapshot};
 use crate::{
     auth::Principal,
     db::{Decision, Operation, Tx, Written},
@@ -8,7 +8,6 @@ use crate::{
     entity::message,
     error::{Error, Result},
     events::{self, Audience},
-    state::AppState,
 };
 use chat_protocol::chat::v1 as pb;
 use sea_orm::{
@@ -20,18 +19,18 @@ pub const DEFAULT_PAGE: u32 = 50;
 pub const MAX_PAGE: u32 = 200;
 
 pub async fn send(
-    state: &AppState,
+    chat: &Chat,
     who: &Principal,
     raw_content: String,
     raw_request_id: &str,
 ) -> Result<pb::Message> {
     let post = Post {
-        rules: Arc::clone(&state.rules),
+        rules: Arc::clone(&chat.rules),
         who: who.clone(),
-        content: Content::parse(raw_content, state.rules.content_limits)?,
+        content: Content::parse(raw_content, chat.rules.content_limits)?,
         request_id: ClientRequestId::parse_optional(raw_request_id)?,
     };
-    let message = state.db.write(post).await?;
+    let message = chat.db.write(post).await?;
     tracing::debug!(user_id = %who.user_id, message_id = %message.message_id, "posted");
     Ok(message)
 }
@@ -98,18 +97,14 @@ impl Operation for Post {
     }
 }
 
-pub async fn get(state: &AppState, raw_id: &str) -> Result<pb::Message> {
+pub async fn get(chat: &Chat, raw_id: &str) -> Result<pb::Message> {
     let id = MessageId::parse(raw_id)?;
-    let row = find(state, &id).await?;
-    snapshot::build_one(state.db.conn(), &state.rules.emoji, row).await
+    let row = find(chat, &id).await?;
+    snapshot::build_one(chat.db.conn(), &chat.rules.emoji, row).await
 }
 
 /// Oldest first; `has_more` says whether older messages exist before the page.
-pub async fn list(
-    state: &AppState,
-    raw_before: &str,
-    limit: u32,
-) -> Result<(Vec<pb::Message>, bool)> {
+pub async fn list(chat: &Chat, raw_before: &str, limit: u32) -> Result<(Vec<pb::Message>, bool)> {
     let before = MessageId::parse_optional(raw_before)?;
     let limit = match limit {
         0 => DEFAULT_PAGE,
@@ -117,29 +112,24 @@ pub async fn list(
     };
     let mut query = message::Entity::find().order_by_desc(message::Column::Seq);
     if let Some(before) = before {
-        let anchor = find(state, &before).await?;
+        let anchor = find(chat, &before).await?;
         query = query.filter(message::Column::Seq.lt(anchor.seq));
     }
     let mut rows = query
         .limit(u64::from(limit) + 1)
-        .all(state.db.conn())
+        .all(chat.db.conn())
         .await?;
     let has_more = rows.len() > limit as usize;
     rows.truncate(limit as usize);
     rows.reverse();
     Ok((
-        snapshot::build(state.db.conn(), &state.rules.emoji, rows).await?,
+        snapshot::build(chat.db.conn(), &chat.rules.emoji, rows).await?,
         has_more,
     ))
 }
 
-pub async fn send_status(state: &AppState, who: &Principal) -> Result<pb::SendStatus> {
-    let gate = gate::check(
-        state.db.conn(),
-        &who.user_id,
-        state.rules.required_reactions,
-    )
-    .await?;
+pub async fn send_status(chat: &Chat, who: &Principal) -> Result<pb::SendStatus> {
+    let gate = gate::check(chat.db.conn(), &who.user_id, chat.rules.required_reactions).await?;
     Ok(pb::SendStatus {
         can_send: gate.can_send(),
         reactions_needed: gate.needed(),
@@ -148,10 +138,10 @@ pub async fn send_status(state: &AppState, who: &Principal) -> Result<pb::SendSt
     })
 }
 
-pub async fn find(state: &AppState, id: &MessageId) -> Result<message::Model> {
+pub async fn find(chat: &Chat, id: &MessageId) -> Result<message::Model> {
     message::Entity::find()
         .filter(message::Column::Id.eq(id.as_str()))
-        .one(state.db.conn())
+        .one(chat.db.conn())
         .await?
         .ok_or_else(|| Error::not_found(format!("message {} not found", id.as_str())))
 }

@@ -1,6 +1,6 @@
 //! Adding and removing reactions; each change is an event carrying the updated message.
 
-use super::{Rules, snapshot};
+use super::{Chat, Rules, snapshot};
 use crate::{
     auth::Principal,
     db::{Decision, Operation, Tx, Written},
@@ -8,45 +8,44 @@ use crate::{
     entity::{message, reaction},
     error::{Error, Result},
     events::{self, Audience},
-    state::AppState,
 };
 use chat_protocol::chat::v1 as pb;
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
 use std::sync::Arc;
 
 pub async fn react(
-    state: &AppState,
+    chat: &Chat,
     who: &Principal,
     raw_id: &str,
     raw_emoji: &str,
 ) -> Result<pb::Message> {
-    change(state, who, raw_id, raw_emoji, true).await
+    change(chat, who, raw_id, raw_emoji, true).await
 }
 
 pub async fn unreact(
-    state: &AppState,
+    chat: &Chat,
     who: &Principal,
     raw_id: &str,
     raw_emoji: &str,
 ) -> Result<pb::Message> {
-    change(state, who, raw_id, raw_emoji, false).await
+    change(chat, who, raw_id, raw_emoji, false).await
 }
 
 async fn change(
-    state: &AppState,
+    chat: &Chat,
     who: &Principal,
     raw_id: &str,
     raw_emoji: &str,
     add: bool,
 ) -> Result<pb::Message> {
     let change = Change {
-        rules: Arc::clone(&state.rules),
+        rules: Arc::clone(&chat.rules),
         who: who.clone(),
         id: MessageId::parse(raw_id)?,
-        emoji: state.rules.emoji.parse(raw_emoji)?,
+        emoji: chat.rules.emoji.parse(raw_emoji)?,
         add,
     };
-    state.db.write(change).await
+    chat.db.write(change).await
 }
 
 /// Adding or removing one reaction; both are events carrying the updated message.

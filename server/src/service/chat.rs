@@ -43,7 +43,7 @@ impl ChatService for ChatApi {
             let who = self.who(&request).await?;
             let req = request.into_inner();
             let message =
-                messages::send(&self.state, &who, req.content, &req.client_request_id).await?;
+                messages::send(&self.state.chat, &who, req.content, &req.client_request_id).await?;
             Ok(Response::new(pb::SendResponse {
                 message: Some(message),
             }))
@@ -59,7 +59,8 @@ impl ChatService for ChatApi {
         call("React", peer, async {
             let who = self.who(&request).await?;
             let req = request.get_ref();
-            let message = reactions::react(&self.state, &who, &req.message_id, &req.emoji).await?;
+            let message =
+                reactions::react(&self.state.chat, &who, &req.message_id, &req.emoji).await?;
             Ok(Response::new(pb::ReactResponse {
                 message: Some(message),
             }))
@@ -76,7 +77,7 @@ impl ChatService for ChatApi {
             let who = self.who(&request).await?;
             let req = request.get_ref();
             let message =
-                reactions::unreact(&self.state, &who, &req.message_id, &req.emoji).await?;
+                reactions::unreact(&self.state.chat, &who, &req.message_id, &req.emoji).await?;
             Ok(Response::new(pb::ReactResponse {
                 message: Some(message),
             }))
@@ -92,7 +93,7 @@ impl ChatService for ChatApi {
         call("GetMessage", peer, async {
             self.who(&request).await?;
             Ok(Response::new(
-                messages::get(&self.state, &request.get_ref().message_id).await?,
+                messages::get(&self.state.chat, &request.get_ref().message_id).await?,
             ))
         })
         .await
@@ -107,7 +108,7 @@ impl ChatService for ChatApi {
             self.who(&request).await?;
             let req = request.get_ref();
             let (messages, has_more) =
-                messages::list(&self.state, &req.before_message_id, req.limit).await?;
+                messages::list(&self.state.chat, &req.before_message_id, req.limit).await?;
             Ok(Response::new(pb::ListMessagesResponse {
                 messages,
                 has_more,
@@ -124,7 +125,7 @@ impl ChatService for ChatApi {
         call("GetSendStatus", peer, async {
             let who = self.who(&request).await?;
             Ok(Response::new(
-                messages::send_status(&self.state, &who).await?,
+                messages::send_status(&self.state.chat, &who).await?,
             ))
         })
         .await
