@@ -315,11 +315,11 @@ async fn insert_refresh_token(
 
 /// Records that these sessions have (or just opened) a Subscribe stream, so the janitor
 /// does not expire them as idle.
-pub async fn mark_subscribed(state: &AppState, session_ids: Vec<String>) -> Result<()> {
+pub async fn mark_subscribed(db: &Db, session_ids: Vec<String>) -> Result<()> {
     if session_ids.is_empty() {
         return Ok(());
     }
-    let txn = state.db.begin_write().await?;
+    let txn = db.begin_write().await?;
     let marked = session::Entity::update_many()
         .col_expr(session::Column::LastSubscribedAt, Expr::value(now_ms()))
         .filter(session::Column::Id.is_in(session_ids))

@@ -50,7 +50,7 @@ pub async fn sweep(state: &AppState) -> Result<Sweep> {
     // queued every event until its queue is trimmed). The streams open here count as
     // reading: on a replica, its own janitor marks its streams. Ordered, because it
     // changes the set that fan-out writes to.
-    crate::accounts::mark_subscribed(state, state.streams.session_ids()).await?;
+    crate::accounts::mark_subscribed(&state.db, state.streams.session_ids()).await?;
     let idle_ms =
         i64::try_from(settings.auth.session_idle_secs.saturating_mul(1000)).unwrap_or(i64::MAX);
     let txn = state.db.begin_session_change().await?;

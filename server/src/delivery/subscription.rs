@@ -77,7 +77,7 @@ async fn pump(
     let Some(session) = find_session(state, who).await? else {
         return Err(session_ended());
     };
-    crate::accounts::mark_subscribed(state, vec![who.session_id.clone()])
+    crate::accounts::mark_subscribed(&state.db, vec![who.session_id.clone()])
         .await
         .map_err(Status::from)?;
     if let Some(trimmed_up_to) = session.trimmed_up_to {
