@@ -141,7 +141,7 @@ pub async fn sign_in(
     .await;
     let evicted = txn.finish(created).await?;
     for old in &evicted {
-        state.streams.end_signed_out(old);
+        state.delivery.streams.end_signed_out(old);
     }
     tracing::info!(
         user_id = %user.id,
@@ -169,7 +169,7 @@ pub async fn refresh(state: &AppState, presented: &str) -> Result<SignedIn> {
             next,
         } => issue(state, user, session_id, next),
         Rotation::Reused { session_id } => {
-            state.streams.end_signed_out(&session_id);
+            state.delivery.streams.end_signed_out(&session_id);
             tracing::warn!(session_id = %session_id, "refresh token reused; session revoked");
             Err(Error::unauthenticated(
                 "this refresh token was already used; the session has been revoked",
@@ -245,7 +245,7 @@ pub async fn sign_out(state: &AppState, who: &Principal) -> Result<()> {
         .exec(&*txn)
         .await;
     txn.finish(deleted.map_err(Error::from)).await?;
-    state.streams.end_signed_out(&who.session_id);
+    state.delivery.streams.end_signed_out(&who.session_id);
     tracing::info!(user_id = %who.user_id, session_id = %who.session_id, "signed out");
     Ok(())
 }

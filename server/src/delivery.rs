@@ -16,3 +16,41 @@ pub mod subscription;
 pub use acks::AckBuffer;
 pub use feed::EventFeed;
 pub use registry::StreamRegistry;
+
+use crate::{
+    db::Db,
+    settings::{AuthSettings, DeliverySettings},
+};
+use tokio_util::sync::CancellationToken;
+
+/// Everything delivery uses, and nothing of the chat rules: the database, its settings
+/// (and the session-expiry ones the janitor applies), the feed, the open streams, the
+/// buffered acks, and the shutdown token every stream and task watches.
+pub struct Delivery {
+    pub db: Db,
+    pub settings: DeliverySettings,
+    pub auth: AuthSettings,
+    pub feed: EventFeed,
+    pub streams: StreamRegistry,
+    pub acks: AckBuffer,
+    pub shutdown: CancellationToken,
+}
+
+impl Delivery {
+    pub fn new(
+        db: Db,
+        settings: DeliverySettings,
+        auth: AuthSettings,
+        shutdown: CancellationToken,
+    ) -> Self {
+        Self {
+            db,
+            settings,
+            auth,
+            feed: EventFeed::default(),
+            streams: StreamRegistry::default(),
+            acks: AckBuffer::default(),
+            shutdown,
+        }
+    }
+}

@@ -135,20 +135,21 @@ impl Application {
         );
 
         // Every background task, here and nowhere else, under `state.shutdown`.
-        state.feed.start_at_latest(&state).await?;
+        let delivery = &state.delivery;
+        delivery.feed.start_at_latest(delivery).await?;
         let mut tasks = Tasks::default();
-        tasks.spawn("feed", EventFeed::run(state.clone()));
-        tasks.spawn("janitor", janitor::run(state.clone()));
-        tasks.spawn("replica listener", replicas::listen(state.clone()));
-        tasks.spawn("revocation watch", revocations::watch(state.clone()));
+        tasks.spawn("feed", EventFeed::run(delivery.clone()));
+        tasks.spawn("janitor", janitor::run(delivery.clone()));
+        tasks.spawn("replica listener", replicas::listen(delivery.clone()));
+        tasks.spawn("revocation watch", revocations::watch(delivery.clone()));
         tasks.spawn(
             "write health",
             report_write_health(state.clone(), health.clone()),
         );
         {
-            let state = state.clone();
+            let delivery = delivery.clone();
             tasks.spawn("ack flusher", async move {
-                state.acks.run(&state.db, &state.shutdown).await;
+                delivery.acks.run(&delivery.db, &delivery.shutdown).await;
             });
         }
         {

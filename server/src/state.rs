@@ -1,10 +1,11 @@
-//! What every handler and background task shares.
+//! What the server's parts share, as the handles each needs: the service layer holds the
+//! whole `AppState`, the chat rules get [`Chat`] only, delivery [`Delivery`] only.
 
 use crate::{
     auth::JwtKeys,
     chat::{Chat, Rules},
     db::Db,
-    delivery::{AckBuffer, EventFeed, StreamRegistry},
+    delivery::Delivery,
     settings::Settings,
 };
 use std::sync::Arc;
@@ -16,10 +17,10 @@ pub struct AppState {
     pub jwt: Arc<JwtKeys>,
     /// What the chat rules use (the database and their settings), and nothing else.
     pub chat: Chat,
-    pub feed: EventFeed,
-    pub streams: StreamRegistry,
-    pub acks: AckBuffer,
-    /// Cancelled when the server starts shutting down; every stream listens for it.
+    /// What delivery uses: the feed, the open streams, the buffered acks.
+    pub delivery: Arc<Delivery>,
+    /// Cancelled when the server starts shutting down; every stream and background task
+    /// listens for it (the same token as `delivery.shutdown`).
     pub shutdown: CancellationToken,
 }
 
@@ -33,14 +34,18 @@ impl AppState {
             db: db.clone(),
             rules: Arc::new(Rules::new(&settings.chat)),
         };
+        let delivery = Arc::new(Delivery::new(
+            db.clone(),
+            settings.delivery.clone(),
+            settings.auth.clone(),
+            shutdown.clone(),
+        ));
         Self {
             db,
             settings,
             jwt,
             chat,
-            feed: EventFeed::default(),
-            streams: StreamRegistry::default(),
-            acks: AckBuffer::default(),
+            delivery,
             shutdown,
         }
     }

@@ -9,10 +9,10 @@
 //! interval bounds how late they are when a wake-up is lost.
 
 use crate::{
+    delivery::Delivery,
     entity::event,
     error::Result,
     events::{self, Audience},
-    state::AppState,
 };
 use chat_protocol::chat::v1 as pb;
 use sea_orm::{
@@ -61,12 +61,12 @@ impl EventFeed {
 
     /// Starts after the newest event committed so far: older ones reach streams through
     /// their queues.
-    pub async fn start_at_latest(&self, state: &AppState) -> Result<()> {
+    pub async fn start_at_latest(&self, delivery: &Delivery) -> Result<()> {
         let latest: Option<Option<i64>> = event::Entity::find()
             .select_only()
             .expr(Func::max(Expr::col(event::Column::Id)))
             .into_tuple()
-            .one(state.db.conn())
+            .one(delivery.db.conn())
             .await?;
         self.published
             .store(latest.flatten().unwrap_or(0), Ordering::Release);
@@ -74,7 +74,7 @@ impl EventFeed {
     }
 
     /// Reads and broadcasts everything committed past the last published id.
-    pub async fn pull(&self, state: &AppState) -> Result<()> {
+    pub async fn pull(&self, delivery: &Delivery) -> Result<()> {
         loop {
             let after = self.published.load(Ordering::Acquire);
             let rows: Vec<(i64, Vec<u8>, String)> = event::Entity::find()
@@ -86,7 +86,7 @@ impl EventFeed {
                 .order_by_asc(event::Column::Id)
                 .limit(BATCH)
                 .into_tuple()
-                .all(state.db.conn())
+                .all(delivery.db.conn())
                 .await?;
             let full = rows.len() as u64 == BATCH;
             for (id, payload, audience) in rows {
@@ -107,18 +107,18 @@ impl EventFeed {
     /// Call [`EventFeed::start_at_latest`] first. Pulls on every commit notice (from this
     /// process or, on PostgreSQL, from another replica), and every poll interval as a
     /// safety net, until shutdown.
-    pub async fn run(state: Arc<AppState>) {
-        let feed = &state.feed;
-        let mut wake = state.db.notifier().subscribe();
+    pub async fn run(delivery: Arc<Delivery>) {
+        let feed = &delivery.feed;
+        let mut wake = delivery.db.notifier().subscribe();
         loop {
             wake.borrow_and_update();
-            if let Err(e) = feed.pull(&state).await {
+            if let Err(e) = feed.pull(&delivery).await {
                 tracing::warn!(error = %e, "reading new events failed; retrying");
             }
             tokio::select! {
-                () = state.shutdown.cancelled() => return,
+                () = delivery.shutdown.cancelled() => return,
                 changed = wake.changed() => if changed.is_err() { return },
-                () = tokio::time::sleep(state.settings.delivery.poll_interval()) => {}
+                () = tokio::time::sleep(delivery.settings.poll_interval()) => {}
             }
         }
     }

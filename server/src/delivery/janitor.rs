@@ -4,10 +4,10 @@
 //! Every step is idempotent, so several replicas may run it at once.
 
 use crate::{
+    delivery::Delivery,
     domain::now_ms,
     entity::{event, event_queue, refresh_token, session, sign_in_failure},
     error::{Error, Result},
-    state::AppState,
 };
 use sea_orm::{
     ColumnTrait, Condition, EntityTrait, FromQueryResult, PaginatorTrait, QueryFilter, QueryOrder,
@@ -25,14 +25,14 @@ pub struct Sweep {
     pub events: u64,
 }
 
-pub async fn run(state: Arc<AppState>) {
-    let every = Duration::from_secs(Ord::max(state.settings.delivery.janitor_interval_secs, 1));
+pub async fn run(delivery: Arc<Delivery>) {
+    let every = Duration::from_secs(Ord::max(delivery.settings.janitor_interval_secs, 1));
     loop {
         tokio::select! {
-            () = state.shutdown.cancelled() => return,
+            () = delivery.shutdown.cancelled() => return,
             () = tokio::time::sleep(every) => {}
         }
-        match sweep(&state).await {
+        match sweep(&delivery).await {
             Ok(s) if s != Sweep::default() => tracing::info!(?s, "janitor sweep"),
             Ok(_) => {}
             Err(e) => tracing::warn!(error = %e, "janitor sweep failed"),
@@ -40,20 +40,19 @@ pub async fn run(state: Arc<AppState>) {
     }
 }
 
-pub async fn sweep(state: &AppState) -> Result<Sweep> {
+pub async fn sweep(delivery: &Delivery) -> Result<Sweep> {
     let mut out = Sweep::default();
     let now = now_ms();
-    let db = state.db.conn();
-    let settings = &state.settings;
+    let db = delivery.db.conn();
+    let (settings, auth) = (&delivery.settings, &delivery.auth);
 
     // Expired sessions, and those nobody has read for `session_idle_secs` (each would be
     // queued every event until its queue is trimmed). The streams open here count as
     // reading: on a replica, its own janitor marks its streams. Ordered, because it
     // changes the set that fan-out writes to.
-    crate::accounts::mark_subscribed(&state.db, state.streams.session_ids()).await?;
-    let idle_ms =
-        i64::try_from(settings.auth.session_idle_secs.saturating_mul(1000)).unwrap_or(i64::MAX);
-    let txn = state.db.begin_session_change().await?;
+    crate::accounts::mark_subscribed(&delivery.db, delivery.streams.session_ids()).await?;
+    let idle_ms = i64::try_from(auth.session_idle_secs.saturating_mul(1000)).unwrap_or(i64::MAX);
+    let txn = delivery.db.begin_session_change().await?;
     let expired = session::Entity::delete_many()
         .filter(
             Condition::any()
@@ -66,7 +65,7 @@ pub async fn sweep(state: &AppState) -> Result<Sweep> {
     out.expired_sessions = txn.finish(expired).await?.rows_affected;
 
     // Queues over their cap keep the newest `queue_cap` rows.
-    let cap = settings.delivery.queue_cap;
+    let cap = settings.queue_cap;
     let crowded: Vec<String> = event_queue::Entity::find()
         .select_only()
         .column(event_queue::Column::SessionId)
@@ -87,13 +86,13 @@ pub async fn sweep(state: &AppState) -> Result<Sweep> {
             .one(db)
             .await?;
         if let Some(cut) = cut {
-            out.trimmed_rows += trim(state, &session_id, cut).await?;
+            out.trimmed_rows += trim(delivery, &session_id, cut).await?;
             out.trimmed_sessions += 1;
         }
     }
 
     // Retention: events older than the window leave every queue, then the table.
-    let horizon = now - i64::try_from(settings.delivery.retention_secs * 1000).unwrap_or(i64::MAX);
+    let horizon = now - i64::try_from(settings.retention_secs * 1000).unwrap_or(i64::MAX);
     let old_events = event::Entity::find().filter(event::Column::CreatedAt.lt(horizon));
     let last_old = old_events
         .select_only()
@@ -118,17 +117,16 @@ pub async fn sweep(state: &AppState) -> Result<Sweep> {
             .all(db)
             .await?;
         for b in behind {
-            out.trimmed_rows += trim(state, &b.session_id, b.last).await?;
+            out.trimmed_rows += trim(delivery, &b.session_id, b.last).await?;
             out.trimmed_sessions += 1;
         }
     }
 
-    let failure_window =
-        i64::try_from(settings.auth.sign_in_failure_window_secs * 1000).unwrap_or(i64::MAX);
+    let failure_window = i64::try_from(auth.sign_in_failure_window_secs * 1000).unwrap_or(i64::MAX);
     // A rotated token is kept to detect its reuse; past a session's lifetime that no
     // longer matters.
-    let lifetime = i64::try_from(settings.auth.refresh_token_ttl_secs * 1000).unwrap_or(i64::MAX);
-    let txn = state.db.begin_write().await?;
+    let lifetime = i64::try_from(auth.refresh_token_ttl_secs * 1000).unwrap_or(i64::MAX);
+    let txn = delivery.db.begin_write().await?;
     let purged = async {
         let mut events = 0;
         if let Some(last_old) = last_old {
@@ -155,8 +153,8 @@ pub async fn sweep(state: &AppState) -> Result<Sweep> {
 
 /// Drops the session's queue rows up to `cut`, marks the session for resync, and ends
 /// its live stream so the client resubscribes and learns of it.
-async fn trim(state: &AppState, session_id: &str, cut: i64) -> Result<u64> {
-    let txn = state.db.begin_write().await?;
+async fn trim(delivery: &Delivery, session_id: &str, cut: i64) -> Result<u64> {
+    let txn = delivery.db.begin_write().await?;
     let trimmed = async {
         let removed = event_queue::Entity::delete_many()
             .filter(event_queue::Column::SessionId.eq(session_id))
@@ -174,16 +172,16 @@ async fn trim(state: &AppState, session_id: &str, cut: i64) -> Result<u64> {
     .await;
     let removed = txn.finish(trimmed).await?;
     if removed > 0 {
-        state.streams.end_trimmed(session_id);
+        delivery.streams.end_trimmed(session_id);
     }
     Ok(removed)
 }
 
 /// Rows in a session's queue once buffered acks are written (tests and diagnostics).
-pub async fn queue_len(state: &AppState, session_id: &str) -> Result<u64> {
-    state.acks.flush(&state.db).await?;
+pub async fn queue_len(delivery: &Delivery, session_id: &str) -> Result<u64> {
+    delivery.acks.flush(&delivery.db).await?;
     Ok(event_queue::Entity::find()
         .filter(event_queue::Column::SessionId.eq(session_id))
-        .count(state.db.conn())
+        .count(delivery.db.conn())
         .await?)
 }

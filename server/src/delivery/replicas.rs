@@ -6,7 +6,7 @@
 //! The database stays the source of truth: a notification missed while the listening
 //! connection is down costs only latency, because the feed still polls.
 
-use crate::state::AppState;
+use crate::delivery::Delivery;
 use sea_orm::{
     DbBackend,
     sqlx::{self, postgres::PgListener},
@@ -16,12 +16,12 @@ use std::{sync::Arc, time::Duration};
 const RETRY_AFTER: Duration = Duration::from_secs(1);
 
 /// Listens until shutdown, reconnecting after a failure. Returns at once on SQLite.
-pub async fn listen(state: Arc<AppState>) {
-    if state.db.backend() != DbBackend::Postgres {
+pub async fn listen(delivery: Arc<Delivery>) {
+    if delivery.db.backend() != DbBackend::Postgres {
         return;
     }
     loop {
-        match relay(&state).await {
+        match relay(&delivery).await {
             Ok(()) => return,
             Err(e) => tracing::warn!(
                 error = %e,
@@ -29,23 +29,23 @@ pub async fn listen(state: Arc<AppState>) {
             ),
         }
         tokio::select! {
-            () = state.shutdown.cancelled() => return,
+            () = delivery.shutdown.cancelled() => return,
             () = tokio::time::sleep(RETRY_AFTER) => {}
         }
     }
 }
 
 /// Wakes the feed on every notification; `Ok` at shutdown.
-async fn relay(state: &AppState) -> Result<(), sqlx::Error> {
+async fn relay(delivery: &Delivery) -> Result<(), sqlx::Error> {
     let mut listener =
-        PgListener::connect_with(state.db.conn().get_postgres_connection_pool()).await?;
+        PgListener::connect_with(delivery.db.conn().get_postgres_connection_pool()).await?;
     listener.listen(crate::events::CHANNEL).await?;
     loop {
         tokio::select! {
-            () = state.shutdown.cancelled() => return Ok(()),
+            () = delivery.shutdown.cancelled() => return Ok(()),
             notification = listener.recv() => {
                 match notification?.payload().parse::<i64>() {
-                    Ok(event_id) => state.db.notifier().notify(event_id),
+                    Ok(event_id) => delivery.db.notifier().notify(event_id),
                     Err(_) => tracing::warn!("ignoring a malformed event notification"),
                 }
             }

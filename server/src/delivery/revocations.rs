@@ -4,25 +4,25 @@
 //! reads that row every poll interval (one indexed read) and, when it changed, checks the
 //! sessions that have a stream here and ends those that are gone.
 
-use crate::{entity::server_meta, entity::session, state::AppState};
+use crate::{delivery::Delivery, entity::server_meta, entity::session};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QuerySelect};
 use std::{collections::HashSet, sync::Arc};
 
 /// Sessions looked up per query.
 const CHUNK: usize = 500;
 
-pub async fn watch(state: Arc<AppState>) {
-    let mut seen = marker(&state).await;
+pub async fn watch(delivery: Arc<Delivery>) {
+    let mut seen = marker(&delivery).await;
     loop {
         tokio::select! {
-            () = state.shutdown.cancelled() => return,
-            () = tokio::time::sleep(state.settings.delivery.poll_interval()) => {}
+            () = delivery.shutdown.cancelled() => return,
+            () = tokio::time::sleep(delivery.settings.poll_interval()) => {}
         }
-        let now = marker(&state).await;
+        let now = marker(&delivery).await;
         if now == seen {
             continue;
         }
-        match end_missing(&state).await {
+        match end_missing(&delivery).await {
             Ok(ended) => {
                 if ended > 0 {
                     tracing::info!(
@@ -37,17 +37,17 @@ pub async fn watch(state: Arc<AppState>) {
     }
 }
 
-async fn marker(state: &AppState) -> Option<String> {
+async fn marker(delivery: &Delivery) -> Option<String> {
     server_meta::Entity::find_by_id(server_meta::SESSIONS_REVOKED)
-        .one(state.db.conn())
+        .one(delivery.db.conn())
         .await
         .ok()
         .flatten()
         .map(|row| row.value)
 }
 
-async fn end_missing(state: &AppState) -> Result<usize, sea_orm::DbErr> {
-    let open = state.streams.session_ids();
+async fn end_missing(delivery: &Delivery) -> Result<usize, sea_orm::DbErr> {
+    let open = delivery.streams.session_ids();
     let mut ended = 0;
     for chunk in open.chunks(CHUNK) {
         let alive: HashSet<String> = session::Entity::find()
@@ -55,12 +55,12 @@ async fn end_missing(state: &AppState) -> Result<usize, sea_orm::DbErr> {
             .column(session::Column::Id)
             .filter(session::Column::Id.is_in(chunk.iter().cloned()))
             .into_tuple::<String>()
-            .all(state.db.conn())
+            .all(delivery.db.conn())
             .await?
             .into_iter()
             .collect();
         for id in chunk.iter().filter(|id| !alive.contains(*id)) {
-            state.streams.end_signed_out(id);
+            delivery.streams.end_signed_out(id);
             ended += 1;
         }
     }

@@ -7,11 +7,11 @@
 use super::{queue, registry::StreamHandle};
 use crate::{
     auth::Principal,
+    delivery::Delivery,
     domain::{now_ms, timestamp},
     entity::session,
     error::Error,
     events::{self, Recipient},
-    state::AppState,
 };
 use chat_protocol::chat::v1 as pb;
 use futures::Stream;
@@ -28,18 +28,18 @@ use tonic::Status;
 /// Events read from the queue per query.
 const BATCH: u64 = 512;
 
-pub fn open(state: Arc<AppState>, who: Principal) -> EventStream {
-    let buffer = state.settings.delivery.subscriber_buffer.max(1);
+pub fn open(delivery: Arc<Delivery>, who: Principal) -> EventStream {
+    let buffer = delivery.settings.subscriber_buffer.max(1);
     let (events_tx, events_rx) = mpsc::channel(buffer);
     let (end_tx, end_rx) = oneshot::channel();
-    let handle = state.streams.register(&who.session_id);
+    let handle = delivery.streams.register(&who.session_id);
     tokio::spawn(async move {
         let generation = handle.generation;
         let metrics = crate::metrics::get();
         metrics.open_streams.inc();
-        let outcome = pump(&state, &who, &handle, &events_tx).await;
+        let outcome = pump(&delivery, &who, &handle, &events_tx).await;
         metrics.open_streams.dec();
-        state.streams.unregister(&who.session_id, generation);
+        delivery.streams.unregister(&who.session_id, generation);
         match outcome {
             Ok(()) => tracing::debug!(session_id = %who.session_id, "stream closed by the client"),
             Err(status) => {
@@ -57,27 +57,26 @@ pub fn open(state: Arc<AppState>, who: Principal) -> EventStream {
 
 /// Runs until the client goes away (`Ok`) or the stream must end with a status.
 async fn pump(
-    state: &AppState,
+    delivery: &Delivery,
     who: &Principal,
     handle: &StreamHandle,
     out: &mpsc::Sender<Result<pb::Event, Status>>,
 ) -> Result<(), Status> {
-    let delivery = &state.settings.delivery;
-    let slow_after = Duration::from_secs(delivery.slow_subscriber_timeout_secs);
+    let slow_after = Duration::from_secs(delivery.settings.slow_subscriber_timeout_secs);
     // Joined before the backlog is read: whatever commits after the read is in the feed.
-    let mut live = state.feed.subscribe();
+    let mut live = delivery.feed.subscribe();
     let mut cursor = 0i64;
 
     // An ack still buffered must land first, or its events would be sent again.
-    state
+    delivery
         .acks
-        .flush_session(&state.db, &who.session_id)
+        .flush_session(&delivery.db, &who.session_id)
         .await
         .map_err(Status::from)?;
-    let Some(session) = find_session(state, who).await? else {
+    let Some(session) = find_session(delivery, who).await? else {
         return Err(session_ended());
     };
-    crate::accounts::mark_subscribed(&state.db, vec![who.session_id.clone()])
+    crate::accounts::mark_subscribed(&delivery.db, vec![who.session_id.clone()])
         .await
         .map_err(Status::from)?;
     if let Some(trimmed_up_to) = session.trimmed_up_to {
@@ -93,7 +92,7 @@ async fn pump(
         send(out, notice, slow_after).await?;
         cursor = trimmed_up_to;
     }
-    cursor = catch_up(state, who, cursor, out, slow_after).await?;
+    cursor = catch_up(delivery, who, cursor, out, slow_after).await?;
 
     // Live: an event of the session's audience recorded after the session began is in its
     // queue (the fan-out used the same definition), so the feed's copy can be sent
@@ -103,11 +102,12 @@ async fn pump(
         session_id: &who.session_id,
         user_id: &who.user_id,
     };
-    let mut session_check = tokio::time::interval(delivery.poll_interval() * SESSION_CHECK_POLLS);
+    let mut session_check =
+        tokio::time::interval(delivery.settings.poll_interval() * SESSION_CHECK_POLLS);
     session_check.reset();
     loop {
         tokio::select! {
-            () = state.shutdown.cancelled() => return Err(Status::unavailable("the server is shutting down")),
+            () = delivery.shutdown.cancelled() => return Err(Status::unavailable("the server is shutting down")),
             () = handle.stop.cancelled() => return Err(handle.reason()),
             () = out.closed() => return Ok(()),
             item = live.recv() => match item {
@@ -120,12 +120,12 @@ async fn pump(
                     }
                 }
                 // Fell behind the feed's buffer: the queue in the database has it all.
-                Err(RecvError::Lagged(_)) => cursor = catch_up(state, who, cursor, out, slow_after).await?,
+                Err(RecvError::Lagged(_)) => cursor = catch_up(delivery, who, cursor, out, slow_after).await?,
                 Err(RecvError::Closed) => return Err(Status::unavailable("the server is shutting down")),
             },
             _ = session_check.tick() => {
                 // Notices a session ended or expired elsewhere (e.g. on another replica).
-                if find_session(state, who).await?.is_none() {
+                if find_session(delivery, who).await?.is_none() {
                     return Err(session_ended());
                 }
             }
@@ -139,14 +139,14 @@ const SESSION_CHECK_POLLS: u32 = 10;
 /// Sends the session's queued events past `cursor` from the database; returns the new
 /// cursor.
 async fn catch_up(
-    state: &AppState,
+    delivery: &Delivery,
     who: &Principal,
     mut cursor: i64,
     out: &mpsc::Sender<Result<pb::Event, Status>>,
     slow_after: Duration,
 ) -> Result<i64, Status> {
     loop {
-        let batch = queue::fetch(state.db.conn(), &who.session_id, cursor, BATCH)
+        let batch = queue::fetch(delivery.db.conn(), &who.session_id, cursor, BATCH)
             .await
             .map_err(Status::from)?;
         let full = batch.len() as u64 == BATCH;
@@ -178,9 +178,12 @@ async fn send(
     }
 }
 
-async fn find_session(state: &AppState, who: &Principal) -> Result<Option<session::Model>, Status> {
+async fn find_session(
+    delivery: &Delivery,
+    who: &Principal,
+) -> Result<Option<session::Model>, Status> {
     session::Entity::find_by_id(&who.session_id)
-        .one(state.db.conn())
+        .one(delivery.db.conn())
         .await
         .map(|s| s.filter(|s| s.expires_at > now_ms()))
         .map_err(|e| Status::from(Error::from(e)))

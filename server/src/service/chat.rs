@@ -140,7 +140,10 @@ impl ChatService for ChatApi {
         let peer = request.remote_addr();
         call("Subscribe", peer, async {
             let who = self.who(&request).await?;
-            Ok(Response::new(subscription::open(self.state.clone(), who)))
+            Ok(Response::new(subscription::open(
+                self.state.delivery.clone(),
+                who,
+            )))
         })
         .await
     }
@@ -154,7 +157,11 @@ impl ChatService for ChatApi {
             let who = self.who(&request).await?;
             let up_to = i64::try_from(request.get_ref().up_to_event_id)
                 .map_err(|_| Error::invalid("up_to_event_id is out of range"))?;
-            self.state.acks.acknowledge(&who.session_id, up_to).await?;
+            self.state
+                .delivery
+                .acks
+                .acknowledge(&who.session_id, up_to)
+                .await?;
             Ok(Response::new(pb::AckResponse {}))
         })
         .await

@@ -121,7 +121,7 @@ async fn unacked_events_are_redelivered_and_acked_ones_are_not() {
 
     bob.ack(got[2].event_id).await;
     assert_eq!(
-        janitor::queue_len(&app.state, &session_of(&bob))
+        janitor::queue_len(&app.state.delivery, &session_of(&bob))
             .await
             .expect("len"),
         0
@@ -149,7 +149,12 @@ async fn signing_out_ends_the_stream_and_drops_the_queue() {
     let sid = session_of(&bob);
     bob.sign_out().await.expect("sign out");
     assert_eq!(events.end_status().await.code(), Code::Unauthenticated);
-    assert_eq!(janitor::queue_len(&app.state, &sid).await.expect("len"), 0);
+    assert_eq!(
+        janitor::queue_len(&app.state.delivery, &sid)
+            .await
+            .expect("len"),
+        0
+    );
     // Events after sign-out are not queued for the ended session.
     alice
         .react(
@@ -158,7 +163,12 @@ async fn signing_out_ends_the_stream_and_drops_the_queue() {
         )
         .await
         .expect("react");
-    assert_eq!(janitor::queue_len(&app.state, &sid).await.expect("len"), 0);
+    assert_eq!(
+        janitor::queue_len(&app.state.delivery, &sid)
+            .await
+            .expect("len"),
+        0
+    );
 }
 
 #[tokio::test]
@@ -201,10 +211,10 @@ async fn a_trimmed_backlog_starts_the_next_subscribe_with_resync_required() {
     }
     carol.react(&m.message_id, "").await.expect("react");
     // carol's queue holds 5 events; the cap is 3.
-    let sweep = janitor::sweep(&app.state).await.expect("sweep");
+    let sweep = janitor::sweep(&app.state.delivery).await.expect("sweep");
     assert!(sweep.trimmed_rows >= 2, "{sweep:?}");
     assert_eq!(
-        janitor::queue_len(&app.state, &session_of(&carol))
+        janitor::queue_len(&app.state.delivery, &session_of(&carol))
             .await
             .expect("len"),
         3
@@ -236,7 +246,7 @@ async fn a_trim_ends_a_live_stream_so_the_client_resyncs() {
     bob.react(&m.message_id, "👍").await.expect("react");
     bob.react(&m.message_id, "❤️").await.expect("react");
     events.next_events(2).await;
-    janitor::sweep(&app.state).await.expect("sweep");
+    janitor::sweep(&app.state.delivery).await.expect("sweep");
     assert_eq!(events.end_status().await.code(), Code::Unavailable);
 }
 
@@ -318,13 +328,15 @@ async fn fan_out_racing_sign_ins_and_sign_outs_loses_nothing_and_leaves_nothing(
     let ((), ended) = tokio::join!(posting, churning);
     for sid in ended.into_iter().flatten() {
         assert_eq!(
-            janitor::queue_len(&app.state, &sid).await.expect("len"),
+            janitor::queue_len(&app.state.delivery, &sid)
+                .await
+                .expect("len"),
             0,
             "an ended session kept queue rows"
         );
     }
     assert_eq!(
-        janitor::queue_len(&app.state, &session_of(&watcher))
+        janitor::queue_len(&app.state.delivery, &session_of(&watcher))
             .await
             .expect("len"),
         30

@@ -426,7 +426,7 @@ async fn a_session_nobody_subscribes_to_is_ended_after_the_idle_time() {
         sent.message_id
     );
     tokio::time::sleep(Duration::from_millis(20)).await;
-    let sweep = chat_server::delivery::janitor::sweep(&app.state)
+    let sweep = chat_server::delivery::janitor::sweep(&app.state.delivery)
         .await
         .expect("sweep");
     assert_eq!(sweep.expired_sessions, 1, "{sweep:?}");
