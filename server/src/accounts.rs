@@ -8,21 +8,30 @@ pub use names::backfill as backfill_name_rules;
 pub use throttle::address_key as throttle_address_key;
 
 use crate::{
-    auth::{Claims, Principal, password, refresh},
+    auth::{Claims, JwtKeys, Principal, password, refresh},
     db::{Db, WriteTxn},
+    delivery::Delivery,
     domain::{Password, UserName, new_id, now_ms},
     entity::{event, refresh_token, session, user},
     error::{Error, Result},
-    settings::Registration,
-    state::AppState,
+    settings::{AuthSettings, Registration},
 };
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, EntityTrait, JoinType, QueryFilter, QueryOrder, QuerySelect,
     Set,
     sea_query::{Expr, Func},
 };
-use std::net::IpAddr;
+use std::{net::IpAddr, sync::Arc};
 use throttle::Attempt;
+
+/// Everything the account rules use: the database, their settings, the token keys, and
+/// delivery's stream registry (a session that ends loses its stream at once).
+pub struct Accounts {
+    pub db: Db,
+    pub settings: AuthSettings,
+    pub jwt: Arc<JwtKeys>,
+    pub delivery: Arc<Delivery>,
+}
 
 /// The same answer for an unknown user and a wrong password.
 const BAD_CREDENTIALS: &str = "invalid user name or password";
@@ -37,13 +46,13 @@ pub struct SignedIn {
 }
 
 /// SignUp: anyone may, unless `auth.registration` is closed.
-pub async fn register(state: &AppState, raw_name: &str, raw_password: &str) -> Result<String> {
-    if state.settings.auth.registration == Registration::Closed {
+pub async fn register(accounts: &Accounts, raw_name: &str, raw_password: &str) -> Result<String> {
+    if accounts.settings.registration == Registration::Closed {
         return Err(Error::PermissionDenied(
             "sign-up is closed on this server; ask its operator for an account".into(),
         ));
     }
-    sign_up(&state.db, raw_name, raw_password).await
+    sign_up(&accounts.db, raw_name, raw_password).await
 }
 
 /// Creates a user under the sign-up rules (also `chat-server admin user create`).
@@ -78,7 +87,7 @@ pub async fn sign_up(db: &Db, raw_name: &str, raw_password: &str) -> Result<Stri
 
 /// `client_ip`: where the call came from, for the throttle (see [`throttle`]).
 pub async fn sign_in(
-    state: &AppState,
+    accounts: &Accounts,
     raw_name: &str,
     raw_password: &str,
     client_ip: Option<IpAddr>,
@@ -94,11 +103,11 @@ pub async fn sign_in(
         name_key: &key,
         client_ip: &client_ip,
     };
-    throttle::reserve(&state.db, &state.settings.auth, &attempt, now_ms()).await?;
+    throttle::reserve(&accounts.db, &accounts.settings, &attempt, now_ms()).await?;
 
     let found = user::Entity::find()
         .filter(user::Column::NameKey.eq(&key))
-        .one(state.db.conn())
+        .one(accounts.db.conn())
         .await?;
     let verified = password::verify(
         found.as_ref().map(|u| u.password_hash.clone()),
@@ -120,14 +129,14 @@ pub async fn sign_in(
     let session_id = new_id();
     let refresh_token = refresh::generate();
     let now = now_ms();
-    let txn = state.db.begin_session_change().await?;
+    let txn = accounts.db.begin_session_change().await?;
     let created = async {
         let first_event_id = latest_event_id(&txn).await?;
         session::ActiveModel {
             id: Set(session_id.clone()),
             user_id: Set(user.id.clone()),
             created_at: Set(now),
-            expires_at: Set(now + refresh_ttl_ms(state)),
+            expires_at: Set(now + refresh_ttl_ms(accounts)),
             trimmed_up_to: Set(None),
             first_event_id: Set(first_event_id),
             last_subscribed_at: Set(now),
@@ -136,12 +145,12 @@ pub async fn sign_in(
         .await?;
         insert_refresh_token(&txn, &session_id, &refresh_token, now).await?;
         throttle::forgive(&txn, &attempt).await?;
-        evict_oldest_sessions(&txn, &user.id, state.settings.auth.max_sessions_per_user).await
+        evict_oldest_sessions(&txn, &user.id, accounts.settings.max_sessions_per_user).await
     }
     .await;
     let evicted = txn.finish(created).await?;
     for old in &evicted {
-        state.delivery.streams.end_signed_out(old);
+        accounts.delivery.streams.end_signed_out(old);
     }
     tracing::info!(
         user_id = %user.id,
@@ -149,27 +158,27 @@ pub async fn sign_in(
         evicted = evicted.len(),
         "signed in"
     );
-    issue(state, user, session_id, refresh_token)
+    issue(accounts, user, session_id, refresh_token)
 }
 
-pub async fn refresh(state: &AppState, presented: &str) -> Result<SignedIn> {
+pub async fn refresh(accounts: &Accounts, presented: &str) -> Result<SignedIn> {
     let invalid = || Error::unauthenticated("invalid or expired refresh token");
     if presented.is_empty() {
         return Err(invalid());
     }
     let hash = refresh::digest(presented);
     let now = now_ms();
-    let txn = state.db.begin_session_change().await?;
-    let outcome = rotate(state, &txn, &hash, now).await;
+    let txn = accounts.db.begin_session_change().await?;
+    let outcome = rotate(accounts, &txn, &hash, now).await;
     let outcome = txn.finish(outcome).await?;
     match outcome {
         Rotation::Rotated {
             user,
             session_id,
             next,
-        } => issue(state, user, session_id, next),
+        } => issue(accounts, user, session_id, next),
         Rotation::Reused { session_id } => {
-            state.delivery.streams.end_signed_out(&session_id);
+            accounts.delivery.streams.end_signed_out(&session_id);
             tracing::warn!(session_id = %session_id, "refresh token reused; session revoked");
             Err(Error::unauthenticated(
                 "this refresh token was already used; the session has been revoked",
@@ -189,7 +198,7 @@ enum Rotation {
     },
 }
 
-async fn rotate(state: &AppState, txn: &WriteTxn, hash: &str, now: i64) -> Result<Rotation> {
+async fn rotate(accounts: &Accounts, txn: &WriteTxn, hash: &str, now: i64) -> Result<Rotation> {
     let invalid = || Error::unauthenticated("invalid or expired refresh token");
     let token = refresh_token::Entity::find_by_id(hash)
         .one(&**txn)
@@ -226,7 +235,7 @@ async fn rotate(state: &AppState, txn: &WriteTxn, hash: &str, now: i64) -> Resul
     session::Entity::update_many()
         .col_expr(
             session::Column::ExpiresAt,
-            Expr::value(now + refresh_ttl_ms(state)),
+            Expr::value(now + refresh_ttl_ms(accounts)),
         )
         .filter(session::Column::Id.eq(&session.id))
         .exec(&**txn)
@@ -238,14 +247,14 @@ async fn rotate(state: &AppState, txn: &WriteTxn, hash: &str, now: i64) -> Resul
     })
 }
 
-pub async fn sign_out(state: &AppState, who: &Principal) -> Result<()> {
-    let txn = state.db.begin_session_change().await?;
+pub async fn sign_out(accounts: &Accounts, who: &Principal) -> Result<()> {
+    let txn = accounts.db.begin_session_change().await?;
     // The queue and refresh tokens go with the session (ON DELETE CASCADE).
     let deleted = session::Entity::delete_by_id(&who.session_id)
         .exec(&*txn)
         .await;
     txn.finish(deleted.map_err(Error::from)).await?;
-    state.delivery.streams.end_signed_out(&who.session_id);
+    accounts.delivery.streams.end_signed_out(&who.session_id);
     tracing::info!(user_id = %who.user_id, session_id = %who.session_id, "signed out");
     Ok(())
 }
@@ -253,7 +262,7 @@ pub async fn sign_out(state: &AppState, who: &Principal) -> Result<()> {
 /// The token was valid; is its session still alive? Signing out or expiry ends it at once.
 /// The user's name comes from the database, not from the token: what is posted under a
 /// name shows the name as stored.
-pub async fn authenticate(state: &AppState, claims: &Claims) -> Result<Principal> {
+pub async fn authenticate(accounts: &Accounts, claims: &Claims) -> Result<Principal> {
     let of_user = session::Entity::belongs_to(user::Entity)
         .from(session::Column::UserId)
         .to(user::Column::Id)
@@ -266,7 +275,7 @@ pub async fn authenticate(state: &AppState, claims: &Claims) -> Result<Principal
         .column(user::Column::Name)
         .join(JoinType::InnerJoin, of_user)
         .into_tuple()
-        .one(state.db.conn())
+        .one(accounts.db.conn())
         .await?;
     match alive {
         Some(user_name) => Ok(Principal {
@@ -281,12 +290,13 @@ pub async fn authenticate(state: &AppState, claims: &Claims) -> Result<Principal
 }
 
 fn issue(
-    state: &AppState,
+    accounts: &Accounts,
     user: user::Model,
     session_id: String,
     refresh_token: String,
 ) -> Result<SignedIn> {
-    let (access_token, access_expires_at) = state.jwt.issue(&user.id, &user.name, &session_id)?;
+    let (access_token, access_expires_at) =
+        accounts.jwt.issue(&user.id, &user.name, &session_id)?;
     Ok(SignedIn {
         user_id: user.id,
         user_name: user.name,
@@ -311,23 +321,6 @@ async fn insert_refresh_token(
     .insert(&**txn)
     .await?;
     Ok(())
-}
-
-/// Records that these sessions have (or just opened) a Subscribe stream, so the janitor
-/// does not expire them as idle.
-pub async fn mark_subscribed(db: &Db, session_ids: Vec<String>) -> Result<()> {
-    if session_ids.is_empty() {
-        return Ok(());
-    }
-    let txn = db.begin_write().await?;
-    let marked = session::Entity::update_many()
-        .col_expr(session::Column::LastSubscribedAt, Expr::value(now_ms()))
-        .filter(session::Column::Id.is_in(session_ids))
-        .exec(&*txn)
-        .await
-        .map(drop)
-        .map_err(Error::from);
-    txn.finish(marked).await
 }
 
 /// Keeps the user's `keep` newest sessions and ends the others: every session receives a
@@ -368,11 +361,10 @@ async fn latest_event_id(txn: &WriteTxn) -> Result<i64> {
     Ok(latest.flatten().unwrap_or(0))
 }
 
-fn refresh_ttl_ms(state: &AppState) -> i64 {
+fn refresh_ttl_ms(accounts: &Accounts) -> i64 {
     i64::try_from(
-        state
+        accounts
             .settings
-            .auth
             .refresh_token_ttl_secs
             .saturating_mul(1000),
     )

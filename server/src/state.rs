@@ -1,7 +1,9 @@
 //! What the server's parts share, as the handles each needs: the service layer holds the
-//! whole `AppState`, the chat rules get [`Chat`] only, delivery [`Delivery`] only.
+//! whole `AppState`, the chat rules get [`Chat`] only, delivery [`Delivery`] only, the
+//! account rules [`Accounts`] only.
 
 use crate::{
+    accounts::Accounts,
     auth::JwtKeys,
     chat::{Chat, Rules},
     db::Db,
@@ -19,6 +21,8 @@ pub struct AppState {
     pub chat: Chat,
     /// What delivery uses: the feed, the open streams, the buffered acks.
     pub delivery: Arc<Delivery>,
+    /// What the account rules use: the database, their settings, the token keys.
+    pub accounts: Accounts,
     /// Cancelled when the server starts shutting down; every stream and background task
     /// listens for it (the same token as `delivery.shutdown`).
     pub shutdown: CancellationToken,
@@ -40,12 +44,19 @@ impl AppState {
             settings.auth.clone(),
             shutdown.clone(),
         ));
+        let accounts = Accounts {
+            db: db.clone(),
+            settings: settings.auth.clone(),
+            jwt: jwt.clone(),
+            delivery: delivery.clone(),
+        };
         Self {
             db,
             settings,
             jwt,
             chat,
             delivery,
+            accounts,
             shutdown,
         }
     }

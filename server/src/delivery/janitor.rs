@@ -50,7 +50,7 @@ pub async fn sweep(delivery: &Delivery) -> Result<Sweep> {
     // queued every event until its queue is trimmed). The streams open here count as
     // reading: on a replica, its own janitor marks its streams. Ordered, because it
     // changes the set that fan-out writes to.
-    crate::accounts::mark_subscribed(&delivery.db, delivery.streams.session_ids()).await?;
+    super::subscription::mark_subscribed(&delivery.db, delivery.streams.session_ids()).await?;
     let idle_ms = i64::try_from(auth.session_idle_secs.saturating_mul(1000)).unwrap_or(i64::MAX);
     let txn = delivery.db.begin_session_change().await?;
     let expired = session::Entity::delete_many()

@@ -7,15 +7,16 @@
 use super::{queue, registry::StreamHandle};
 use crate::{
     auth::Principal,
+    db::Db,
     delivery::Delivery,
     domain::{now_ms, timestamp},
     entity::session,
-    error::Error,
+    error::{Error, Result},
     events::{self, Recipient},
 };
 use chat_protocol::chat::v1 as pb;
 use futures::Stream;
-use sea_orm::EntityTrait;
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, sea_query::Expr};
 use std::{
     pin::Pin,
     sync::Arc,
@@ -76,7 +77,7 @@ async fn pump(
     let Some(session) = find_session(delivery, who).await? else {
         return Err(session_ended());
     };
-    crate::accounts::mark_subscribed(&delivery.db, vec![who.session_id.clone()])
+    mark_subscribed(&delivery.db, vec![who.session_id.clone()])
         .await
         .map_err(Status::from)?;
     if let Some(trimmed_up_to) = session.trimmed_up_to {
@@ -187,6 +188,23 @@ async fn find_session(
         .await
         .map(|s| s.filter(|s| s.expires_at > now_ms()))
         .map_err(|e| Status::from(Error::from(e)))
+}
+
+/// Records that these sessions have (or just opened) a Subscribe stream, so the janitor
+/// does not expire them as idle.
+pub async fn mark_subscribed(db: &Db, session_ids: Vec<String>) -> Result<()> {
+    if session_ids.is_empty() {
+        return Ok(());
+    }
+    let txn = db.begin_write().await?;
+    let marked = session::Entity::update_many()
+        .col_expr(session::Column::LastSubscribedAt, Expr::value(now_ms()))
+        .filter(session::Column::Id.is_in(session_ids))
+        .exec(&*txn)
+        .await
+        .map(drop)
+        .map_err(Error::from);
+    txn.finish(marked).await
 }
 
 fn session_ended() -> Status {

@@ -37,7 +37,8 @@ impl AuthService for AuthApi {
         let peer = request.remote_addr();
         let req = request.into_inner();
         call("SignUp", peer, async {
-            let user_id = accounts::register(&self.state, &req.user_name, &req.password).await?;
+            let user_id =
+                accounts::register(&self.state.accounts, &req.user_name, &req.password).await?;
             record_user(&user_id);
             Ok(Response::new(pb::SignUpResponse { user_id }))
         })
@@ -52,8 +53,13 @@ impl AuthService for AuthApi {
         let client_ip = request.remote_addr().map(|addr| addr.ip());
         let req = request.into_inner();
         call("SignIn", peer, async {
-            let s =
-                accounts::sign_in(&self.state, &req.user_name, &req.password, client_ip).await?;
+            let s = accounts::sign_in(
+                &self.state.accounts,
+                &req.user_name,
+                &req.password,
+                client_ip,
+            )
+            .await?;
             record_user(&s.user_id);
             Ok(Response::new(signed_in(s)))
         })
@@ -67,7 +73,7 @@ impl AuthService for AuthApi {
         let peer = request.remote_addr();
         let req = request.into_inner();
         call("Refresh", peer, async {
-            let s = accounts::refresh(&self.state, &req.refresh_token).await?;
+            let s = accounts::refresh(&self.state.accounts, &req.refresh_token).await?;
             record_user(&s.user_id);
             Ok(Response::new(signed_in(s)))
         })
@@ -81,9 +87,9 @@ impl AuthService for AuthApi {
         let peer = request.remote_addr();
         call("SignOut", peer, async {
             let claims = self.state.jwt.verify_metadata(request.metadata())?;
-            let who = accounts::authenticate(&self.state, &claims).await?;
+            let who = accounts::authenticate(&self.state.accounts, &claims).await?;
             record_user(&who.user_id);
-            accounts::sign_out(&self.state, &who).await?;
+            accounts::sign_out(&self.state.accounts, &who).await?;
             Result::Ok(Response::new(pb::SignOutResponse {}))
         })
         .await

@@ -26,7 +26,7 @@ impl ChatApi {
             .extensions()
             .get::<Claims>()
             .ok_or_else(|| Error::unauthenticated("missing access token"))?;
-        let who = accounts::authenticate(&self.state, claims).await?;
+        let who = accounts::authenticate(&self.state.accounts, claims).await?;
         record_user(&who.user_id);
         Ok(who)
     }
