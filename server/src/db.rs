@@ -208,6 +208,17 @@ impl Db {
         self.group.submit(op).await
     }
 
+    /// Stops the group commit: operations submitted from now on get UNAVAILABLE, those
+    /// already queued are committed. For the end of a shutdown, after the last acks.
+    pub fn stop_writes(&self) {
+        self.group.stop();
+    }
+
+    /// Resolves once the group commit has committed what was queued and ended.
+    pub async fn writes_stopped(&self) {
+        self.group.stopped().await;
+    }
+
     /// The highest event id committed: subscribe to be woken, notify for another
     /// replica's commit.
     pub fn notifier(&self) -> &Notifier {

@@ -218,9 +218,18 @@ impl Application {
         };
         state.shutdown.cancel();
         // The last acks are written and checkpointed before the process exits; a task
-        // still running after the grace period is aborted and named.
+        // still running after the grace period is aborted (or, the committer, left) and
+        // named.
         let stop_by = *stop_by.get_or_init(|| tokio::time::Instant::now() + grace);
-        let late = tasks.join(stop_by).await;
+        let mut late = tasks.join(stop_by).await;
+        // Last, the group commit: it has written the final acks; nothing writes after it.
+        state.db.stop_writes();
+        if tokio::time::timeout_at(stop_by, state.db.writes_stopped())
+            .await
+            .is_err()
+        {
+            late.push("group commit");
+        }
         if !late.is_empty() {
             tracing::warn!(?late, "background tasks did not stop in time; aborted");
         }

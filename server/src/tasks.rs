@@ -1,8 +1,8 @@
 //! The server's background tasks, started from one place (`startup`) and ended together:
 //! each watches the one shutdown token (`AppState::shutdown`) and returns when it is
 //! cancelled, and [`Tasks::join`] waits for all of them up to a deadline, aborting and
-//! naming any that overstay it. (The group-commit writer is not here: it belongs to the
-//! database handle, which every command uses, and ends when its last clone is dropped.)
+//! naming any that overstay it. The group-commit writer belongs to the database handle
+//! (every command uses one); `startup` stops it after these, with the same deadline.
 
 use std::future::Future;
 use tokio::{task::JoinHandle, time::Instant};

@@ -24,7 +24,8 @@ use super::{
 use crate::error::{Error, Result};
 use futures::FutureExt;
 use std::{future::Future, panic::AssertUnwindSafe, pin::Pin};
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::{mpsc, oneshot, watch};
+use tokio_util::sync::CancellationToken;
 
 /// At most this many operations share a transaction, so the first of a long queue does
 /// not wait for the whole queue's writes.
@@ -34,6 +35,10 @@ const MAX_BATCH: usize = 32;
 #[derive(Clone)]
 pub(super) struct GroupCommit {
     jobs: mpsc::UnboundedSender<Box<dyn Job>>,
+    /// Cancelled to stop: nothing more is taken, what is queued is committed.
+    stop: CancellationToken,
+    /// `true` once the committer has finished.
+    stopped: watch::Receiver<bool>,
 }
 
 impl GroupCommit {
@@ -44,18 +49,32 @@ impl GroupCommit {
     /// PostgreSQL connection's socket belongs to the runtime that opened it, so there the
     /// task stays on the shared runtime.
     pub(super) fn start(writer: Writer, notifier: Notifier) -> std::io::Result<Self> {
+        let writer_has_own_thread = writer.sqlite_writer.is_some();
         let (jobs, queue) = mpsc::unbounded_channel();
-        if writer.sqlite_writer.is_some() {
+        let stop = CancellationToken::new();
+        let (finished, stopped) = watch::channel(false);
+        let committer = {
+            let stop = stop.clone();
+            async move {
+                run(writer, notifier, queue, stop).await;
+                let _ = finished.send(true);
+            }
+        };
+        if writer_has_own_thread {
             let runtime = tokio::runtime::Builder::new_current_thread()
                 .enable_all()
                 .build()?;
             std::thread::Builder::new()
                 .name("group-commit".into())
-                .spawn(move || runtime.block_on(run(writer, notifier, queue)))?;
+                .spawn(move || runtime.block_on(committer))?;
         } else {
-            tokio::spawn(run(writer, notifier, queue));
+            tokio::spawn(committer);
         }
-        Ok(Self { jobs })
+        Ok(Self {
+            jobs,
+            stop,
+            stopped,
+        })
     }
 
     pub(super) async fn submit<O: Operation>(&self, op: O) -> Result<O::Output> {
@@ -67,17 +86,49 @@ impl GroupCommit {
         };
         self.jobs
             .send(Box::new(job))
-            .map_err(|_| Error::internal("the group-commit task has stopped"))?;
+            .map_err(|_| Error::Unavailable("the server is shutting down".into()))?;
         outcome
             .await
             .map_err(|_| Error::internal("the group-commit task dropped an operation"))?
     }
+
+    /// Takes no more operations (they get UNAVAILABLE); the queued ones are committed.
+    pub(super) fn stop(&self) {
+        self.stop.cancel();
+    }
+
+    /// Resolves once the committer has committed what was queued and ended.
+    pub(super) async fn stopped(&self) {
+        let mut stopped = self.stopped.clone();
+        let _ = stopped.wait_for(|done| *done).await;
+    }
 }
 
-async fn run(writer: Writer, notifier: Notifier, mut queue: mpsc::UnboundedReceiver<Box<dyn Job>>) {
+/// Takes the next batch: waits for the first job, then whatever else is already waiting.
+/// Once `stop` is cancelled the queue is closed and drained; 0 means nothing is left.
+async fn next_batch(
+    queue: &mut mpsc::UnboundedReceiver<Box<dyn Job>>,
+    batch: &mut Vec<Box<dyn Job>>,
+    stop: &CancellationToken,
+) -> usize {
+    tokio::select! {
+        biased;
+        n = queue.recv_many(batch, MAX_BATCH) => n,
+        () = stop.cancelled() => {
+            queue.close();
+            queue.recv_many(batch, MAX_BATCH).await
+        }
+    }
+}
+
+async fn run(
+    writer: Writer,
+    notifier: Notifier,
+    mut queue: mpsc::UnboundedReceiver<Box<dyn Job>>,
+    stop: CancellationToken,
+) {
     let mut batch = Vec::with_capacity(MAX_BATCH);
-    // `recv_many` waits for the first job, then takes whatever else is already waiting.
-    while queue.recv_many(&mut batch, MAX_BATCH).await > 0 {
+    while next_batch(&mut queue, &mut batch, &stop).await > 0 {
         let started = std::time::Instant::now();
         // Operations catch their own panics; this catches the committer's (a bug below
         // us), so one bad batch fails alone instead of stopping every later write.

@@ -158,3 +158,45 @@ async fn a_failure_after_writing_rolls_back_the_whole_batch() {
     .expect("a later operation commits");
     assert_eq!(recorded(&app, "later").await, 1);
 }
+
+#[tokio::test]
+async fn stopping_the_group_commit_commits_what_is_queued_and_refuses_the_rest() {
+    let app = spawn_app().await;
+    let db = app.state.db.clone();
+    let (running, running_rx) = oneshot::channel::<()>();
+    let (release_tx, release) = oneshot::channel::<()>();
+    let blocker = {
+        let db = db.clone();
+        tokio::spawn(async move { db.write(Block { running, release }).await })
+    };
+    running_rx.await.expect("the blocker runs");
+    let queued = {
+        let db = db.clone();
+        tokio::spawn(async move {
+            db.write(Record {
+                key: "queued",
+                then_fail: false,
+            })
+            .await
+        })
+    };
+    // Queued behind the blocker before the stop.
+    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    db.stop_writes();
+    let _ = release_tx.send(());
+    blocker.await.expect("join").expect("blocker");
+    queued
+        .await
+        .expect("join")
+        .expect("a queued operation still commits");
+    db.writes_stopped().await;
+    assert_eq!(recorded(&app, "queued").await, 1);
+    let late = db
+        .write(Record {
+            key: "late",
+            then_fail: false,
+        })
+        .await;
+    assert!(matches!(late, Err(Error::Unavailable(_))), "{late:?}");
+    assert_eq!(recorded(&app, "late").await, 0);
+}
