@@ -10,9 +10,10 @@
 //! 5. the `--data-dir` flag.
 //!
 //! Any variable `X` may be given as `X_FILE`, the path of a file holding its value.
-//! Relative paths in a file are relative to that file's directory; those from the
-//! defaults, variables and flags to the working directory. Every path is made absolute
-//! here, so what the server logs and uses is what it says.
+//! Relative paths in the `--config` file are relative to that file's directory; all
+//! others (the defaults, the config directory's files, variables, flags) to the working
+//! directory. Every path is made absolute here, so what the server logs and uses is what
+//! it says.
 //!
 //! Everything that cannot be right is refused with the key or variable it came from: an
 //! unknown key or `CHAT__` variable (with the nearest valid name), a value of the wrong
@@ -77,7 +78,11 @@ pub fn load_with(
         .get("CHAT_CONFIG_DIR")
         .filter(|d| !d.is_empty())
         .map_or_else(|| cwd.join("config"), |d| cwd.join(d));
-    layers.file(&config_dir.join("default.toml"), false)?;
+    // The config directory's files are part of the installation (`config/` beside
+    // `data/` and `logs/`): their relative paths mean the working directory, as the
+    // built-in defaults' do. A file given with --config is the operator's own, so its
+    // paths are relative to where it lives.
+    layers.file(&config_dir.join("default.toml"), false, cwd)?;
     if let Some(profile) = vars.get("CHAT_ENV").filter(|p| !p.is_empty()) {
         let path = config_dir.join(format!("{profile}.toml"));
         if !path.is_file() {
@@ -86,7 +91,7 @@ pub fn load_with(
                 path.display()
             )));
         }
-        layers.file(&path, true)?;
+        layers.file(&path, true, cwd)?;
     }
     let explicit = options.config.clone().or_else(|| {
         vars.get("CHAT_CONFIG")
@@ -94,7 +99,9 @@ pub fn load_with(
             .map(PathBuf::from)
     });
     if let Some(path) = explicit {
-        layers.file(&cwd.join(path), true)?;
+        let path = cwd.join(path);
+        let beside = path.parent().unwrap_or(cwd).to_path_buf();
+        layers.file(&path, true, &beside)?;
     }
     layers.variables(vars)?;
     if let Some(dir) = &options.data_dir {
@@ -157,7 +164,8 @@ impl Layers {
         Ok(())
     }
 
-    fn file(&mut self, path: &Path, required: bool) -> Result<(), ConfigError> {
+    /// Reads one TOML file; its relative paths are made absolute against `base`.
+    fn file(&mut self, path: &Path, required: bool, base: &Path) -> Result<(), ConfigError> {
         let text = match std::fs::read_to_string(path) {
             Ok(text) => text,
             Err(e) if !required && e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
@@ -169,7 +177,6 @@ impl Layers {
         let table: Table = text
             .parse()
             .map_err(|e| ConfigError::new(format!("{origin}: not valid TOML: {e}")))?;
-        let base = path.parent().unwrap_or(Path::new("/"));
         for (section, body) in table {
             let Value::Table(body) = body else {
                 return Err(ConfigError::new(format!(

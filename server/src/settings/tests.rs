@@ -326,3 +326,18 @@ fn the_printed_configuration_loads_back_the_same() {
     let table = |s: &Settings| toml::Table::try_from(s).expect("serializes");
     assert_eq!(table(&again), table(&s));
 }
+
+#[test]
+fn the_config_directorys_files_keep_paths_relative_to_the_working_directory() {
+    // The quick start: `config/default.toml` says `data_dir = "data"`, which is ./data.
+    let cwd = tempfile::tempdir().expect("tempdir");
+    std::fs::create_dir(cwd.path().join("config")).expect("mkdir");
+    std::fs::write(
+        cwd.path().join("config/default.toml"),
+        "[storage]\ndata_dir = \"data\"\n[log]\ndir = \"logs\"\n",
+    )
+    .expect("write");
+    let s = try_load_in(cwd.path(), &LoadOptions::default(), &[]).expect("load");
+    assert_eq!(s.storage.data_dir, cwd.path().join("data"));
+    assert_eq!(s.log.dir, cwd.path().join("logs"));
+}
