@@ -8,7 +8,7 @@ pub mod state;
 pub mod timeline;
 pub mod update;
 
-pub use effect::{Command, Effect};
+pub use effect::{Command, Effect, Timer};
 pub use event::{Event, NetEvent, Page, PageKind, RpcError};
 pub use state::State;
 pub use update::{auto_sign_in, update};

@@ -6,12 +6,13 @@
 //! ca_file = "/etc/chat/ca.pem"   # optional: trust this CA for https:// (else public roots)
 //! mouse = false
 //! emoji = ["👍", "❤️", "😂", "😮", "😢", "🎉", "🔥", "👀", "🙏"]
+//! max_message_chars = 4000      # the server's chat.max_content_chars
 //! [keys.pane]
 //! select_older = ["k", "up"]
 //! react_1 = ["1", "y"]
 //! ```
 
-use crate::app::state::DEFAULT_EMOJI_SET;
+use crate::app::state::{DEFAULT_EMOJI_SET, DEFAULT_MAX_CHARS};
 use crate::cli::Cli;
 use crate::keymap::KeyMap;
 use anyhow::{Context as _, bail};
@@ -29,6 +30,8 @@ struct FileConfig {
     ca_file: Option<PathBuf>,
     mouse: Option<bool>,
     emoji: Option<Vec<String>>,
+    /// The server's `chat.max_content_chars`, if it is not the default.
+    max_message_chars: Option<usize>,
     #[serde(default)]
     keys: BTreeMap<String, BTreeMap<String, Vec<String>>>,
 }
@@ -51,6 +54,7 @@ pub struct Config {
     pub emoji: Vec<String>,
     pub mouse: bool,
     pub color: bool,
+    pub max_chars: usize,
     pub credentials: Option<Credentials>,
 }
 
@@ -177,6 +181,7 @@ pub fn load(cli: &Cli) -> anyhow::Result<Config> {
         mouse: cli.mouse || file.mouse.unwrap_or(false),
         // https://no-color.org: present and not empty disables colour.
         color: env("NO_COLOR").is_none(),
+        max_chars: file.max_message_chars.unwrap_or(DEFAULT_MAX_CHARS),
         credentials,
     })
 }

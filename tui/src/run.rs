@@ -5,12 +5,12 @@
 use crate::app::state::{Settings, State};
 use crate::app::{Effect, Event, auto_sign_in, update};
 use crate::config::Config;
+use crate::input;
 use crate::net::{self, NetHandle};
 use crate::terminal::{self, Tui};
 use crate::ui;
 use chrono::{Local, Offset};
-use crossterm::event::{Event as TermEvent, EventStream, KeyEventKind, MouseEventKind};
-use futures::StreamExt;
+use ratatui::layout::Size;
 use tokio::sync::mpsc;
 use tracing::{error, info};
 
@@ -18,7 +18,7 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
     let (events, mut queue) = mpsc::unbounded_channel::<Event>();
     let net = net::spawn(&config.server, config.ca_file.as_deref(), events.clone())?;
     let (mut tui, guard) = terminal::setup(config.mouse)?;
-    tokio::spawn(read_terminal(events.clone()));
+    input::spawn(events.clone());
     spawn_signal_handlers(events.clone());
 
     let settings = Settings {
@@ -26,6 +26,7 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
         emoji: config.emoji.clone(),
         utc_offset: Local::now().offset().fix(),
         color: config.color,
+        max_chars: config.max_chars,
     };
     let mut state = State::new(settings, config.keymap.clone());
     let size = tui.size()?;
@@ -38,21 +39,25 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
             c.sign_up,
         ));
     }
-    let mut quit = apply(&mut tui, &net, effects)?;
+    let mut quit = apply(&mut tui, &net, &events, effects);
 
     while !quit {
-        tui.draw(|frame| ui::render(&state, frame))?;
+        // A terminal that cannot be written to is gone (an ssh drop): leave cleanly.
+        if let Err(e) = tui.draw(|frame| ui::render(&state, frame)) {
+            info!(%e, "the terminal cannot be drawn on; quitting");
+            break;
+        }
         let Some(event) = queue.recv().await else {
             break;
         };
-        quit = apply(&mut tui, &net, update(&mut state, event))?;
+        quit = handle(&mut tui, &net, &events, &mut state, event);
         // Take everything already queued before drawing again: a burst of events
         // (a reconnect replaying a backlog, a paste) costs one redraw, not hundreds.
         while !quit {
             let Ok(event) = queue.try_recv() else {
                 break;
             };
-            quit = apply(&mut tui, &net, update(&mut state, event))?;
+            quit = handle(&mut tui, &net, &events, &mut state, event);
         }
     }
     drop(guard);
@@ -61,42 +66,48 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// One event: the state's update, then its effects. True when it is time to quit.
+fn handle(
+    tui: &mut Tui,
+    net: &NetHandle,
+    events: &mpsc::UnboundedSender<Event>,
+    state: &mut State,
+    event: Event,
+) -> bool {
+    if let Event::Resize(width, height) = event {
+        tui.backend_mut().set_size(Size::new(width, height));
+    }
+    apply(tui, net, events, update(state, event))
+}
+
 /// Carries out effects; true when it is time to quit.
-fn apply(tui: &mut Tui, net: &NetHandle, effects: Vec<Effect>) -> anyhow::Result<bool> {
+fn apply(
+    tui: &mut Tui,
+    net: &NetHandle,
+    events: &mpsc::UnboundedSender<Event>,
+    effects: Vec<Effect>,
+) -> bool {
     let mut quit = false;
     for effect in effects {
         match effect {
             Effect::Net(command) => net.send(command),
-            Effect::ClearScreen => tui.clear()?,
+            Effect::ClearScreen => {
+                // Only writes (see QuietBackend); a failure shows at the next draw.
+                if let Err(e) = tui.clear() {
+                    info!(%e, "clearing the screen failed");
+                }
+            }
+            Effect::Wake { after, token } => {
+                let events = events.clone();
+                tokio::spawn(async move {
+                    tokio::time::sleep(after).await;
+                    let _ = events.send(Event::Wake(token));
+                });
+            }
             Effect::Quit => quit = true,
         }
     }
-    Ok(quit)
-}
-
-async fn read_terminal(events: mpsc::UnboundedSender<Event>) {
-    let mut stream = EventStream::new();
-    while let Some(item) = stream.next().await {
-        let event = match item {
-            Ok(TermEvent::Key(key)) if key.kind != KeyEventKind::Release => Event::Key(key),
-            Ok(TermEvent::Paste(text)) => Event::Paste(text),
-            Ok(TermEvent::Resize(w, h)) => Event::Resize(w, h),
-            Ok(TermEvent::Mouse(mouse)) => match mouse.kind {
-                MouseEventKind::ScrollUp => Event::Scroll(-1),
-                MouseEventKind::ScrollDown => Event::Scroll(1),
-                _ => continue,
-            },
-            Ok(_) => continue,
-            Err(e) => {
-                error!(%e, "reading the terminal failed");
-                let _ = events.send(Event::Terminate);
-                return;
-            }
-        };
-        if events.send(event).is_err() {
-            return;
-        }
-    }
+    quit
 }
 
 /// SIGTERM, SIGHUP (the ssh connection dropped) and SIGINT become a clean quit, so the

@@ -8,11 +8,15 @@ use crossterm::execute;
 use crossterm::terminal::{
     EnterAlternateScreen, LeaveAlternateScreen, disable_raw_mode, enable_raw_mode,
 };
+mod backend;
+
+pub use backend::QuietBackend;
+
 use ratatui::Terminal;
-use ratatui::backend::CrosstermBackend;
+use ratatui::layout::Size;
 use std::io::{self, Stdout};
 
-pub type Tui = Terminal<CrosstermBackend<Stdout>>;
+pub type Tui = Terminal<QuietBackend<Stdout>>;
 
 /// Restores the terminal when dropped, whichever way the program leaves.
 pub struct Guard {
@@ -34,7 +38,8 @@ pub fn setup(mouse: bool) -> io::Result<(Tui, Guard)> {
     if mouse {
         execute!(stdout, EnableMouseCapture)?;
     }
-    let terminal = Terminal::new(CrosstermBackend::new(stdout))?;
+    let (width, height) = crossterm::terminal::size()?;
+    let terminal = Terminal::new(QuietBackend::new(stdout, Size::new(width, height)))?;
     Ok((terminal, guard))
 }
 

@@ -41,6 +41,19 @@ pub fn clean(text: &str, keep_newlines: bool) -> String {
     out
 }
 
+/// Pasted text for the draft: line endings unified to `\n`, tabs kept (they are part of
+/// what is sent; the input draws them as spaces), other control characters replaced,
+/// and the trailing newline that copying a whole line brings along dropped.
+pub fn clean_pasted(pasted: &str) -> String {
+    let unified = pasted.replace("\r\n", "\n").replace('\r', "\n");
+    unified
+        .trim_end_matches('\n')
+        .split('\t')
+        .map(|part| clean(part, true))
+        .collect::<Vec<_>>()
+        .join("\t")
+}
+
 /// Cuts `text` to at most `max` cells, ending with `…` when something was cut.
 pub fn truncate(text: &str, max: usize) -> String {
     if width(text) <= max {

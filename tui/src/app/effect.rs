@@ -1,12 +1,28 @@
 //! What `update` asks the outside world to do. `update` itself never does I/O; the run
 //! loop carries these out (network commands go to the network task).
 
+use std::time::Duration;
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Effect {
     Net(Command),
     /// Clear and fully redraw the terminal (Ctrl+L), e.g. after another program wrote to it.
     ClearScreen,
+    /// Send `Event::Wake(token)` after a while: `update` has no clock, so anything that
+    /// happens by itself later (a notice expiring) is asked for this way. No timer runs
+    /// while nothing is pending, so an idle client stays idle.
+    Wake {
+        after: Duration,
+        token: Timer,
+    },
     Quit,
+}
+
+/// What a wake-up is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Timer {
+    /// The status-line notice with this serial number has been shown long enough.
+    NoticeExpired(u64),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

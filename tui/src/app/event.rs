@@ -1,6 +1,7 @@
 //! Everything that can happen to the client, as values on one queue: keys from the
 //! terminal, and results and live events from the network task.
 
+use super::effect::Timer;
 use super::state::Connection;
 use chat_protocol::chat::v1::{Event as ChatEvent, Message, SendStatus};
 use crossterm::event::KeyEvent;
@@ -16,7 +17,9 @@ pub enum Event {
     /// Mouse wheel (only with `--mouse`): negative is up.
     Scroll(isize),
     Net(NetEvent),
-    /// SIGTERM, SIGHUP: leave cleanly so the terminal is restored.
+    /// A wake-up `update` asked for with `Effect::Wake`.
+    Wake(Timer),
+    /// SIGTERM, SIGHUP, a closed terminal: leave cleanly (the terminal is restored).
     Terminate,
 }
 

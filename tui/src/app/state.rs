@@ -42,27 +42,64 @@ pub enum NoticeKind {
     SendBlocked,
 }
 
-/// The status line's message: the last error, or a short piece of news.
+/// A line for the status bar. When it is too wide, `detail` is cut first; `text` (the
+/// point, with any number in it) and `action` (what the user can do) stay.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Notice {
     pub kind: NoticeKind,
     pub text: String,
+    pub detail: Option<String>,
+    pub action: Option<String>,
 }
 
 impl Notice {
     pub fn error(text: impl Into<String>) -> Self {
-        Self {
-            kind: NoticeKind::Error,
-            text: text.into(),
-        }
+        Self::new(NoticeKind::Error, text)
     }
 
     pub fn info(text: impl Into<String>) -> Self {
+        Self::new(NoticeKind::Info, text)
+    }
+
+    pub fn new(kind: NoticeKind, text: impl Into<String>) -> Self {
         Self {
-            kind: NoticeKind::Info,
+            kind,
             text: text.into(),
+            detail: None,
+            action: None,
         }
     }
+
+    #[must_use]
+    pub fn detail(mut self, detail: impl Into<String>) -> Self {
+        let detail = detail.into();
+        self.detail = (!detail.trim().is_empty()).then_some(detail);
+        self
+    }
+
+    #[must_use]
+    pub fn action(mut self, action: impl Into<String>) -> Self {
+        self.action = Some(action.into());
+        self
+    }
+
+    /// The whole notice, as shown when there is room: "text (detail); action".
+    pub fn full(&self) -> String {
+        let mut out = self.text.clone();
+        if let Some(detail) = &self.detail {
+            out.push_str(&format!(" ({detail})"));
+        }
+        if let Some(action) = &self.action {
+            out.push_str(&format!("; {action}"));
+        }
+        out
+    }
+}
+
+/// A question on the status line that waits for y/n.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Confirm {
+    SignOut,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -118,6 +155,12 @@ pub struct Draft {
     /// here with its text: sending the same text again reuses the id, so the server
     /// returns the first result instead of posting twice.
     pub retry_id: Option<(String, String)>,
+    /// Why the last send did not go through. It stays on the status line (over any
+    /// passing news) until the next send, or until the gate opens.
+    pub reason: Option<Notice>,
+    /// The refused text went to the history (↑ recalls it) because something new had
+    /// been typed meanwhile; the reason then outlives an empty input.
+    pub refused_in_history: bool,
 }
 
 /// A message on its way to the server.
@@ -144,6 +187,9 @@ pub struct Settings {
     pub utc_offset: FixedOffset,
     /// False when NO_COLOR is set: then emphasis uses bold, reverse and underline only.
     pub color: bool,
+    /// The server's limit on a message, in characters (its default unless configured):
+    /// the input counts down to it and longer drafts are refused before sending.
+    pub max_chars: usize,
 }
 
 impl Default for Settings {
@@ -153,9 +199,14 @@ impl Default for Settings {
             emoji: DEFAULT_EMOJI_SET.iter().map(|e| (*e).to_owned()).collect(),
             utc_offset: Utc.fix(),
             color: true,
+            max_chars: DEFAULT_MAX_CHARS,
         }
     }
 }
+
+/// The server's default limits on a message (`chat.max_content_chars` / `_bytes`).
+pub const DEFAULT_MAX_CHARS: usize = 4000;
+pub const MAX_BYTES: usize = 16 * 1024;
 
 /// The standard reaction set (the server's default), in key order.
 pub use chat_protocol::STANDARD_EMOJI as DEFAULT_EMOJI_SET;
@@ -169,7 +220,12 @@ pub struct State {
     pub draft: Draft,
     pub focus: Focus,
     pub connection: Connection,
+    /// Passing news or an error; it expires (see `Timer::NoticeExpired`).
     pub notice: Option<Notice>,
+    /// Counts notices shown, so an old expiry timer cannot clear a newer notice.
+    pub notice_serial: u64,
+    /// A y/n question waiting on the status line.
+    pub confirm: Option<Confirm>,
     pub send_status: Option<SendStatus>,
     pub sending: Option<PendingSend>,
     /// The help overlay, when open, with its scroll offset.
@@ -196,6 +252,8 @@ impl State {
             focus: Focus::Input,
             connection: Connection::Offline,
             notice: None,
+            notice_serial: 0,
+            confirm: None,
             send_status: None,
             sending: None,
             help: None,
@@ -217,6 +275,15 @@ impl State {
         }
     }
 
+    /// What the status line shows: an error first (it is news and it expires), then
+    /// why the draft was not sent (it stays), then passing news.
+    pub fn status_notice(&self) -> Option<&Notice> {
+        let error = self.notice.as_ref().filter(|n| n.kind != NoticeKind::Info);
+        error
+            .or(self.draft.reason.as_ref())
+            .or(self.notice.as_ref())
+    }
+
     pub fn my_name(&self) -> &str {
         self.me.as_ref().map_or("", |m| m.user_name.as_str())
     }
@@ -235,6 +302,7 @@ impl State {
         self.focus = Focus::Input;
         self.connection = Connection::Offline;
         self.notice = None;
+        self.confirm = None;
         self.send_status = None;
         self.sending = None;
         self.help = None;

@@ -31,8 +31,13 @@ pub struct Timeline {
     pub selected: usize,
     /// Index of the message drawn at the bottom of the pane; None = follow the newest.
     pub view_bottom: Option<usize>,
+    /// Rows of that bottom message hidden below the pane: how a message taller than the
+    /// pane is scrolled through line by line. Always 0 when following.
+    pub view_lift: usize,
     /// The first page has arrived.
     pub loaded: bool,
+    /// The last attempt to load the first page failed (the pane says so until Ctrl+R).
+    pub load_failed: bool,
     /// Older pages exist on the server.
     pub has_more: bool,
     pub loading_older: bool,
@@ -131,6 +136,7 @@ impl Timeline {
         self.messages = messages;
         self.has_more = has_more;
         self.loaded = true;
+        self.load_failed = false;
         self.loading_older = false;
         // Confirmed or not, guesses about messages that are gone mean nothing now.
         let ids: std::collections::HashSet<String> =
@@ -146,6 +152,7 @@ impl Timeline {
                 self.view_bottom = None;
             }
         }
+        self.view_lift = 0;
         self.unread_below = 0;
     }
 

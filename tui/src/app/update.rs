@@ -5,10 +5,11 @@ mod keys;
 mod net;
 pub mod view;
 
-use super::effect::Effect;
+use super::effect::{Effect, Timer};
 use super::event::Event;
-use super::state::State;
+use super::state::{NoticeKind, State};
 use ratatui::layout::Rect;
+use std::time::Duration;
 
 /// Signs in without the form (CHAT_USER/CHAT_PASSWORD): fills it in, so a failure is
 /// shown there and the user can correct it, and submits. `create` signs up first
@@ -39,21 +40,52 @@ pub fn auto_sign_in(
     })]
 }
 
+/// How long passing news stays on the status line; errors a little longer.
+pub const INFO_SHOWN_FOR: Duration = Duration::from_secs(5);
+pub const ERROR_SHOWN_FOR: Duration = Duration::from_secs(10);
+
 pub fn update(state: &mut State, event: Event) -> Vec<Effect> {
+    let notice_before = state.notice.clone();
     let mut effects = Vec::new();
+    handle(state, event, &mut effects);
+    // Whatever set a new notice, it expires: one place instead of at every notice.
+    if state.notice != notice_before
+        && let Some(notice) = &state.notice
+    {
+        state.notice_serial += 1;
+        effects.push(Effect::Wake {
+            after: match notice.kind {
+                NoticeKind::Info => INFO_SHOWN_FOR,
+                NoticeKind::Error | NoticeKind::SendBlocked => ERROR_SHOWN_FOR,
+            },
+            token: Timer::NoticeExpired(state.notice_serial),
+        });
+    }
+    // A refused draft that was deleted needs no "Enter retries" any more.
+    if state.draft.editor.is_empty() && !state.draft.refused_in_history {
+        state.draft.reason = None;
+    }
+    effects
+}
+
+fn handle(state: &mut State, event: Event, effects: &mut Vec<Effect>) {
     match event {
-        Event::Key(key) => keys::on_key(state, &key, &mut effects),
+        Event::Key(key) => keys::on_key(state, &key, effects),
         Event::Paste(text) => keys::on_paste(state, &text),
         Event::Resize(width, height) => {
             state.area = Rect::new(0, 0, width, height);
-            view::after_view_change(state, &mut effects);
+            view::after_view_change(state, effects);
         }
-        Event::Scroll(delta) => view::scroll_by(state, delta, &mut effects),
-        Event::Net(event) => net::on_net(state, event, &mut effects),
+        Event::Scroll(delta) => view::scroll_by(state, delta, effects),
+        Event::Net(event) => net::on_net(state, event, effects),
+        Event::Wake(Timer::NoticeExpired(serial)) => {
+            if serial == state.notice_serial {
+                state.notice = None;
+            }
+        }
         Event::Terminate => {
             state.quitting = true;
             effects.push(Effect::Quit);
         }
     }
-    effects
 }

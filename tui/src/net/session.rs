@@ -18,8 +18,9 @@ use tokio_util::sync::CancellationToken;
 use tonic::transport::Channel;
 use tracing::{info, warn};
 
-/// Every unary call gives up after this long; the user sees an error, not a hang.
-pub const RPC_TIMEOUT: Duration = Duration::from_secs(15);
+/// Every unary call gives up after this long; the user sees an error, not a hang, and
+/// within the 10 s in which a hung server must show.
+pub const RPC_TIMEOUT: Duration = Duration::from_secs(8);
 
 /// What the session's tasks share. Cheap to clone.
 #[derive(Clone)]

@@ -15,11 +15,15 @@ use tracing::{info, warn};
 
 /// A stream that lived this long was healthy: the next failure starts the backoff over.
 const HEALTHY_AFTER: Duration = Duration::from_secs(10);
-/// How long the server may take to accept the subscription.
-const OPEN_TIMEOUT: Duration = Duration::from_secs(10);
+/// How long the server may take to accept the subscription: a hung server shows as
+/// "reconnecting" within this (an open stream is watched by the HTTP/2 keepalive).
+const OPEN_TIMEOUT: Duration = Duration::from_secs(8);
 
 pub async fn run(ctx: Ctx) {
-    let mut backoff = Backoff::new(Duration::from_millis(500), Duration::from_secs(30));
+    // A server restart or a short outage is over within seconds: retry every 1–4 s for a
+    // minute, then back off to 30 s.
+    let mut backoff = Backoff::new(Duration::from_secs(1), Duration::from_secs(30))
+        .with_gentle_start(Duration::from_secs(4), Duration::from_secs(60));
     let mut attempt: u32 = 0;
     loop {
         ctx.emit(NetEvent::Connection(if attempt == 0 {

@@ -19,6 +19,8 @@ pub struct DraftLayout {
     pub cursor: (usize, usize),
 }
 
+const TAB: &str = "    ";
+
 pub fn layout_draft(text: &str, cursor: usize, width: u16) -> DraftLayout {
     let width = usize::from(width.max(2));
     let mut lines = vec![String::new()];
@@ -35,7 +37,12 @@ pub fn layout_draft(text: &str, cursor: usize, width: u16) -> DraftLayout {
             offset += g.len();
             continue;
         }
-        let w = grapheme_width(g);
+        // A pasted tab is sent as a tab and shown as spaces.
+        let (shown, w) = if g == "\t" {
+            (TAB, TAB.len())
+        } else {
+            (g, grapheme_width(g))
+        };
         if col + w > width && col > 0 {
             lines.push(String::new());
             col = 0;
@@ -44,7 +51,7 @@ pub fn layout_draft(text: &str, cursor: usize, width: u16) -> DraftLayout {
             at = (lines.len() - 1, col);
         }
         if let Some(line) = lines.last_mut() {
-            line.push_str(g);
+            line.push_str(shown);
         }
         col += w;
         offset += g.len();
@@ -62,6 +69,20 @@ pub fn layout_draft(text: &str, cursor: usize, width: u16) -> DraftLayout {
 
 pub fn draft_lines(text: &str, width: u16) -> Vec<String> {
     layout_draft(text, text.len(), width).lines
+}
+
+/// " 3612/4000 " once the draft is within a tenth of the limit (and whether it is over),
+/// so nobody types a long message only to have it refused.
+pub fn length_counter(state: &State) -> Option<(String, bool)> {
+    let max = state.settings.max_chars;
+    let text = state.draft.editor.text();
+    // Counting is linear; the byte length bounds it from above for free.
+    if text.len() < max - max / 10 {
+        return None;
+    }
+    let chars = text.chars().count();
+    let over = chars > max || text.len() > crate::app::state::MAX_BYTES;
+    (chars >= max - max / 10 || over).then(|| (format!(" {chars}/{max} "), over))
 }
 
 pub fn render(state: &State, layout: &ChatLayout, frame: &mut Frame) {
@@ -102,6 +123,10 @@ pub fn render(state: &State, layout: &ChatLayout, frame: &mut Frame) {
             Line::from(Span::styled(format!(" {status} "), theme.warn()))
                 .alignment(Alignment::Right),
         );
+    }
+    if let Some((counter, over)) = length_counter(state) {
+        let style = if over { theme.error() } else { theme.warn() };
+        block = block.title(Line::from(Span::styled(counter, style)).alignment(Alignment::Right));
     }
     let inner = block.inner(area);
     frame.render_widget(block, area);

@@ -4,6 +4,7 @@
 use super::layout::{GUTTER, chat_layout};
 use super::theme::Theme;
 use crate::app::state::{Focus, State};
+use crate::app::update::view;
 use crate::text::{self, width};
 use chat_protocol::chat::v1::Message;
 use ratatui::Frame;
@@ -138,10 +139,16 @@ pub fn render(state: &State, area: Rect, frame: &mut Frame) {
     };
     if !timeline.loaded {
         let y = area.y + area.height / 2;
-        frame.render_widget(
-            centered("loading messages…"),
-            Rect::new(area.x, y, area.width, 1),
-        );
+        let text = if timeline.load_failed {
+            let retry = state.keymap.hint(
+                crate::keymap::Context::Global,
+                crate::keymap::Action::ReconnectNow,
+            );
+            format!("could not load messages · {retry} retries")
+        } else {
+            "loading messages…".to_owned()
+        };
+        frame.render_widget(centered(&text), Rect::new(area.x, y, area.width, 1));
         return;
     }
     if timeline.is_empty() {
@@ -154,12 +161,24 @@ pub fn render(state: &State, area: Rect, frame: &mut Frame) {
     }
 
     let content_width = area.width.saturating_sub(GUTTER);
-    let bottom = timeline.view_bottom.unwrap_or(timeline.last_index());
+    let hint_row = view::hint_shown(state);
+    let height = height - usize::from(hint_row);
+    let bottom = view::current_bottom(state);
+    let lift = if timeline.is_following() {
+        0
+    } else {
+        timeline.view_lift
+    };
+    // From the view's bottom message upwards until the pane is full; the bottom one
+    // loses the rows scrolled below the pane.
     let mut blocks: Vec<Vec<Line>> = Vec::new();
     let mut total = 0;
     let mut reached_top = false;
-    for i in (0..=bottom.min(timeline.last_index())).rev() {
-        let lines = message_lines(state, i, content_width);
+    for i in (0..=bottom).rev() {
+        let mut lines = message_lines(state, i, content_width);
+        if i == bottom {
+            lines.truncate(lines.len().saturating_sub(lift));
+        }
         total += lines.len();
         blocks.push(lines);
         if total >= height {
@@ -168,7 +187,7 @@ pub fn render(state: &State, area: Rect, frame: &mut Frame) {
         reached_top = i == 0;
     }
     let mut lines: Vec<Line> = Vec::new();
-    if reached_top && total < height {
+    if reached_top {
         let top = if timeline.loading_older {
             "loading older messages…"
         } else if timeline.has_more {
@@ -182,23 +201,19 @@ pub fn render(state: &State, area: Rect, frame: &mut Frame) {
     // Bottom-align: drop rows that do not fit from the top, pad the top when short.
     let skip = lines.len().saturating_sub(height);
     let shown: Vec<Line> = lines.into_iter().skip(skip).collect();
-    let pad = height - shown.len();
-    let body = Rect::new(
-        area.x,
-        area.y + u16::try_from(pad).unwrap_or(0),
-        area.width,
-        area.height - u16::try_from(pad).unwrap_or(0),
+    let pad = u16::try_from(height - shown.len()).unwrap_or(0);
+    let rows = u16::try_from(shown.len()).unwrap_or(0);
+    frame.render_widget(
+        Paragraph::new(shown),
+        Rect::new(area.x, area.y + pad, area.width, rows),
     );
-    frame.render_widget(Paragraph::new(shown), body);
 
-    let hint = if timeline.unread_below > 0 {
-        Some(format!(" {} new below ↓ ", timeline.unread_below))
-    } else if !timeline.is_following() && bottom < timeline.last_index() {
-        Some(" more below ↓ ".to_owned())
-    } else {
-        None
-    };
-    if let Some(hint) = hint {
+    if hint_row {
+        let hint = if timeline.unread_below > 0 {
+            format!(" {} new below ↓ ", timeline.unread_below)
+        } else {
+            " more below ↓ ".to_owned()
+        };
         let hint = text::truncate(&hint, usize::from(area.width));
         let w = u16::try_from(width(&hint)).unwrap_or(area.width);
         let rect = Rect::new(area.right() - w, area.bottom() - 1, w, 1);

@@ -3,7 +3,7 @@
 //! see the same thing.
 
 use super::theme::Theme;
-use crate::app::state::{Connection, NoticeKind, State};
+use crate::app::state::{Confirm, Connection, Notice, NoticeKind, State};
 use crate::keymap::{Action, Context};
 use crate::text;
 use ratatui::Frame;
@@ -56,29 +56,98 @@ pub fn mode_hints(state: &State) -> String {
     }
 }
 
+/// The connection state in one or two cells, for when the line is short of room.
+fn connection_short(connection: &Connection) -> String {
+    match connection {
+        Connection::Offline => "○".to_owned(),
+        Connection::Connecting => "◌".to_owned(),
+        Connection::Connected => "●".to_owned(),
+        Connection::Reconnecting { seconds_left, .. } if *seconds_left > 0 => {
+            format!("↻ {seconds_left}s")
+        }
+        Connection::Reconnecting { .. } => "↻".to_owned(),
+    }
+}
+
+/// The notice in at most `room` cells, cutting the least important part first: the
+/// detail, then all of it. `None` when even the text and the action do not fit.
+fn fit(notice: &Notice, room: usize) -> Option<String> {
+    let full = notice.full();
+    if text::width(&full) <= room {
+        return Some(full);
+    }
+    let tail = notice
+        .action
+        .as_ref()
+        .map(|a| format!("; {a}"))
+        .unwrap_or_default();
+    let essential = text::width(&notice.text) + text::width(&tail);
+    if let Some(detail) = &notice.detail {
+        // " (" and ")" around the cut detail; less than a word of it is noise.
+        let left = room.saturating_sub(essential + 3);
+        if left >= 8 {
+            return Some(format!(
+                "{} ({}){tail}",
+                notice.text,
+                text::truncate(detail, left)
+            ));
+        }
+    }
+    (essential <= room).then(|| format!("{}{tail}", notice.text))
+}
+
+/// The question, the notice or the mode hints, with the connection state in front.
+fn line(state: &State, width: usize) -> (String, String) {
+    let conn = connection_text(&state.connection);
+    let room = |conn: &str| width.saturating_sub(text::width(conn) + 4);
+    let notice = match state.confirm {
+        Some(Confirm::SignOut) => {
+            Some(Notice::info("sign out?").action("y yes · any other key no"))
+        }
+        None => state.status_notice().cloned(),
+    };
+    let Some(notice) = notice else {
+        let hints = text::truncate(&mode_hints(state), room(&conn));
+        return (conn, hints);
+    };
+    if let Some(fitted) = fit(&notice, room(&conn)) {
+        return (conn, fitted);
+    }
+    // The point matters more than the words "connected" or "reconnecting in".
+    let short = connection_short(&state.connection);
+    let room = room(&short);
+    let fitted = fit(&notice, room).unwrap_or_else(|| {
+        let tail = notice
+            .action
+            .as_ref()
+            .map(|a| format!("; {a}"))
+            .unwrap_or_default();
+        let head = room.saturating_sub(text::width(&tail));
+        text::truncate(
+            &format!("{}{tail}", text::truncate(&notice.text, head)),
+            room,
+        )
+    });
+    (short, fitted)
+}
+
 pub fn render(state: &State, area: Rect, frame: &mut Frame) {
     let theme = Theme::new(state.settings.color);
     let bar = theme.status_bar();
-    let conn = connection_text(&state.connection);
     let conn_style = match state.connection {
         Connection::Connected => bar,
         _ => bar.patch(theme.warn()),
     };
-    let mut spans = vec![
+    let (conn, message) = line(state, usize::from(area.width));
+    let style = match (state.confirm, state.status_notice().map(|n| n.kind)) {
+        (Some(_), _) => bar.patch(theme.warn()),
+        (None, Some(NoticeKind::Error | NoticeKind::SendBlocked)) => bar.patch(theme.error()),
+        (None, _) => bar,
+    };
+    let spans = vec![
         Span::styled(format!(" {conn} "), conn_style),
         Span::styled("│ ", bar),
+        Span::styled(message, style),
     ];
-    let used = text::width(&conn) + 4;
-    let room = usize::from(area.width).saturating_sub(used);
-    match &state.notice {
-        Some(notice) => {
-            let style = match notice.kind {
-                NoticeKind::Error | NoticeKind::SendBlocked => bar.patch(theme.error()),
-                NoticeKind::Info => bar,
-            };
-            spans.push(Span::styled(text::truncate(&notice.text, room), style));
-        }
-        None => spans.push(Span::styled(text::truncate(&mode_hints(state), room), bar)),
-    }
     frame.render_widget(Paragraph::new(Line::from(spans)).style(bar), area);
 }

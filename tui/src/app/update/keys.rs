@@ -2,7 +2,9 @@
 
 use super::super::editor::Editor;
 use super::super::effect::{Command, Effect};
-use super::super::state::{Field, Focus, Notice, NoticeKind, PendingSend, Screen, State};
+use super::super::state::{
+    Confirm, Field, Focus, MAX_BYTES, Notice, NoticeKind, PendingSend, Screen, State,
+};
 use super::super::timeline::Overlay;
 use super::view;
 use crate::keymap::Action;
@@ -18,9 +20,25 @@ pub fn on_key(state: &mut State, key: &KeyEvent, effects: &mut Vec<Effect>) {
         on_help_key(state, key, scroll, effects);
         return;
     }
+    if let Some(question) = state.confirm.take() {
+        on_confirm_key(state, question, key, effects);
+        return;
+    }
     let context = state.context();
     match state.keymap.action(context, key) {
         Some(action) => on_action(state, action, effects),
+        None if is_alt_only(key) => {
+            // Esc then a key, typed quickly (or over ssh, where both bytes arrive in
+            // one read), reaches us as Alt+key. Unless Alt+key means something here,
+            // it means what Esc, key means: leave the input, then act on the key.
+            on_key(
+                state,
+                &KeyEvent::new(KeyCode::Esc, KeyModifiers::NONE),
+                effects,
+            );
+            let plain = KeyEvent::new(key.code, key.modifiers - KeyModifiers::ALT);
+            on_key(state, &plain, effects);
+        }
         None => {
             if let Some(c) = typed_char(key) {
                 match state.screen {
@@ -35,6 +53,19 @@ pub fn on_key(state: &mut State, key: &KeyEvent, effects: &mut Vec<Effect>) {
                 }
             }
         }
+    }
+}
+
+fn is_alt_only(key: &KeyEvent) -> bool {
+    key.modifiers.contains(KeyModifiers::ALT) && !key.modifiers.contains(KeyModifiers::CONTROL)
+}
+
+/// The answer to a y/n question: only `y` says yes; any other key says no.
+fn on_confirm_key(state: &mut State, question: Confirm, key: &KeyEvent, effects: &mut Vec<Effect>) {
+    let yes = matches!(key.code, KeyCode::Char('y' | 'Y'));
+    match question {
+        Confirm::SignOut if yes => sign_out(state, effects),
+        Confirm::SignOut => state.notice = Some(Notice::info("still signed in")),
     }
 }
 
@@ -70,8 +101,7 @@ pub fn on_paste(state: &mut State, pasted: &str) {
             state.signin.focused_mut().insert_str(line.trim_end());
         }
         Screen::Chat if state.focus == Focus::Input => {
-            let unified = pasted.replace("\r\n", "\n").replace('\r', "\n");
-            state.draft.editor.insert_str(&text::clean(&unified, true));
+            state.draft.editor.insert_str(&text::clean_pasted(pasted));
         }
         Screen::Chat => {}
     }
@@ -89,6 +119,7 @@ fn on_action(state: &mut State, action: Action, effects: &mut Vec<Effect>) {
             if state.screen == Screen::Chat {
                 effects.push(Effect::Net(Command::ReconnectNow));
                 if !state.timeline.loaded {
+                    state.timeline.load_failed = false;
                     effects.push(Effect::Net(Command::LoadNewest));
                 }
             }
@@ -139,7 +170,7 @@ fn on_action(state: &mut State, action: Action, effects: &mut Vec<Effect>) {
             }
         }
         Action::ReactDefault => toggle_reaction(state, chat_protocol::DEFAULT_EMOJI, effects),
-        Action::SignOut => sign_out(state, effects),
+        Action::SignOut => state.confirm = Some(Confirm::SignOut),
         Action::Submit => submit_sign_in(state, effects),
         Action::NextField | Action::PrevField => {
             state.signin.field = match state.signin.field {
@@ -205,6 +236,12 @@ fn send_draft(state: &mut State, effects: &mut Vec<Effect>) {
         state.notice = Some(Notice::info("still sending the previous message…"));
         return;
     }
+    if let Some(limit) = too_long(&text, state.settings.max_chars) {
+        // The server's own words, before the round trip; the draft stays.
+        state.draft.reason = Some(Notice::error(format!("not sent: {limit}")));
+        state.draft.refused_in_history = false;
+        return;
+    }
     let client_request_id = match state.draft.retry_id.take() {
         Some((retry_text, id)) if retry_text == text => id,
         _ => uuid::Uuid::new_v4().to_string(),
@@ -212,6 +249,8 @@ fn send_draft(state: &mut State, effects: &mut Vec<Effect>) {
     state.draft.editor.take();
     state.draft.browsing = None;
     state.draft.stash.clear();
+    state.draft.reason = None;
+    state.draft.refused_in_history = false;
     state.sending = Some(PendingSend {
         text: text.clone(),
         client_request_id: client_request_id.clone(),
@@ -221,6 +260,19 @@ fn send_draft(state: &mut State, effects: &mut Vec<Effect>) {
         content: text,
         client_request_id,
     }));
+}
+
+/// The server's wording for a message over its limits (see `chat.max_content_*`).
+pub fn too_long(text: &str, max_chars: usize) -> Option<String> {
+    if text.len() > MAX_BYTES {
+        Some(format!("message content must be at most {MAX_BYTES} bytes"))
+    } else if text.chars().count() > max_chars {
+        Some(format!(
+            "message content must be at most {max_chars} characters"
+        ))
+    } else {
+        None
+    }
 }
 
 fn history_prev(state: &mut State) {

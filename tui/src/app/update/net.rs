@@ -2,7 +2,7 @@
 
 use super::super::effect::{Command, Effect};
 use super::super::event::{NetEvent, Page, PageKind, RpcError};
-use super::super::state::{Connection, Focus, Me, Notice, NoticeKind, Screen, State};
+use super::super::state::{Connection, Focus, Me, Notice, NoticeKind, PendingSend, Screen, State};
 use super::view;
 use chat_protocol::chat::v1::event::Payload;
 use chat_protocol::chat::v1::{Event as ChatEvent, Message, ReactionChanged, SendStatus};
@@ -160,10 +160,12 @@ fn on_page(
             }
         }
         (PageKind::Newest, Err(error)) => {
-            state.notice = Some(Notice::error(format!(
-                "could not load messages: {} (Ctrl+R retries)",
-                error.message
-            )));
+            state.timeline.load_failed = true;
+            state.notice = Some(
+                Notice::error("could not load messages")
+                    .detail(&error.message)
+                    .action("Ctrl+R retries"),
+            );
         }
         (PageKind::Older { before }, Ok(page)) => {
             let timeline = &mut state.timeline;
@@ -177,10 +179,8 @@ fn on_page(
         }
         (PageKind::Older { .. }, Err(error)) => {
             state.timeline.loading_older = false;
-            state.notice = Some(Notice::error(format!(
-                "could not load older messages: {}",
-                error.message
-            )));
+            state.notice =
+                Some(Notice::error("could not load older messages").detail(&error.message));
         }
     }
     view::after_view_change(state, effects);
@@ -209,29 +209,64 @@ fn on_sent(
             state.notice = None;
             view::select(state, last, effects);
         }
-        Err(error) => {
-            // Nothing typed is lost: the rejected text goes back in front of anything
-            // typed since.
-            let editor = &mut state.draft.editor;
-            let typed_since = editor.text().to_owned();
-            editor.set_text(&format!("{}{typed_since}", pending.text));
-            editor.set_cursor(pending.text.len());
-            if error.is_transient() {
-                state.draft.retry_id = Some((pending.text, pending.client_request_id));
-                state.notice = Some(Notice::error(format!(
-                    "not sent (connection problem: {}); Enter retries",
-                    error.message
-                )));
-            } else if error.code == Code::FailedPrecondition {
-                state.notice = Some(Notice {
-                    kind: NoticeKind::SendBlocked,
-                    text: format!("not sent: {}", error.message),
-                });
-            } else {
-                state.notice = Some(Notice::error(format!("not sent: {}", error.message)));
-            }
-        }
+        Err(error) => refused(state, pending, &error),
     }
+}
+
+/// A send that did not go through. Nothing typed is lost: with an empty input the text
+/// comes back to it; if something new was typed meanwhile, that stays as it is and the
+/// refused text waits in the history (↑), so the two are never glued together.
+fn refused(state: &mut State, pending: PendingSend, error: &RpcError) {
+    let draft = &mut state.draft;
+    if draft.editor.is_empty() {
+        draft.editor.set_text(&pending.text);
+        draft.refused_in_history = false;
+    } else {
+        draft.history.push(pending.text.clone());
+        draft.refused_in_history = true;
+    }
+    let action = |editor_action: &str| {
+        if draft.refused_in_history {
+            "↑ brings it back".to_owned()
+        } else {
+            editor_action.to_owned()
+        }
+    };
+    draft.reason = Some(if error.is_transient() {
+        let reason = Notice::error("not sent")
+            .detail(format!("connection problem: {}", error.message))
+            .action(action("Enter retries"));
+        draft.retry_id = Some((pending.text, pending.client_request_id));
+        reason
+    } else if error.code == Code::FailedPrecondition {
+        let reason = match &state.send_status {
+            Some(status) if !status.can_send => gate_reason(status.reactions_needed),
+            _ => Notice::new(NoticeKind::SendBlocked, "not sent").detail(&error.message),
+        };
+        match draft.refused_in_history {
+            true => reason.action("↑ brings it back"),
+            false => reason,
+        }
+    } else {
+        // The server's words are the point here (e.g. the length limit): never cut.
+        let reason = Notice::error(format!("not sent: {}", error.message));
+        match draft.refused_in_history {
+            true => reason.action("↑ brings it back"),
+            false => reason,
+        }
+    });
+}
+
+/// "not sent: needs 2 more reactions": the number is the point and is never cut.
+fn gate_reason(needed: u32) -> Notice {
+    Notice::new(
+        NoticeKind::SendBlocked,
+        format!(
+            "not sent: needs {needed} more reaction{}",
+            if needed == 1 { "" } else { "s" }
+        ),
+    )
+    .detail("from others, on your last message")
 }
 
 fn on_reacted(
@@ -265,10 +300,8 @@ fn on_reacted(
                 state.timeline.overlays.remove(&key);
             }
             let (message_id, emoji) = key;
-            state.notice = Some(Notice::error(format!(
-                "reaction {emoji} not saved: {}",
-                error.message
-            )));
+            state.notice =
+                Some(Notice::error(format!("reaction {emoji} not saved")).detail(&error.message));
             // We guessed wrong about the message; fetch the truth.
             effects.push(Effect::Net(Command::GetMessage { message_id }));
         }
@@ -278,26 +311,20 @@ fn on_reacted(
 
 fn on_send_status(state: &mut State, status: SendStatus) {
     // A refusal on the status line must not go on quoting an old count.
-    if state
-        .notice
-        .as_ref()
-        .is_some_and(|n| n.kind == NoticeKind::SendBlocked)
+    if let Some(reason) = state
+        .draft
+        .reason
+        .as_mut()
+        .filter(|r| r.kind == NoticeKind::SendBlocked)
     {
         if status.can_send {
+            state.draft.reason = None;
+            state.draft.refused_in_history = false;
             state.notice = Some(Notice::info("you can send again"));
-        } else if state
-            .send_status
-            .as_ref()
-            .is_some_and(|old| old.reactions_needed != status.reactions_needed)
-        {
-            let n = status.reactions_needed;
-            state.notice = Some(Notice {
-                kind: NoticeKind::SendBlocked,
-                text: format!(
-                    "not sent: your last message needs {n} more reaction{} from others",
-                    if n == 1 { "" } else { "s" }
-                ),
-            });
+        } else {
+            let action = reason.action.take();
+            *reason = gate_reason(status.reactions_needed);
+            reason.action = action;
         }
     }
     state.send_status = Some(status);

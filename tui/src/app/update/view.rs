@@ -1,57 +1,43 @@
-//! Selection and scrolling of the message pane. The view is anchored at its bottom
-//! message (`view_bottom`, or the newest when following); how far up it reaches depends
-//! on message heights, measured with the same code that draws them.
+//! Selection and scrolling of the message pane.
+//!
+//! The view is anchored at its bottom: a message (`view_bottom`, or the newest when
+//! following) and how many of its rows are hidden below the pane (`view_lift`). Rows are
+//! counted with the same code that draws them, so a message of any height — even one
+//! taller than the pane — can be scrolled through row by row and every row reached.
+//! Above the oldest message sits one more row: "start of the conversation" (or the
+//! older-pages marker).
 
 use super::super::effect::{Command, Effect};
-use super::super::state::State;
+use super::super::state::{Focus, State};
 use crate::ui::layout::{GUTTER, chat_layout};
 use crate::ui::messages::message_height;
 
-struct Pane {
-    height: usize,
-    content_width: u16,
+pub struct Pane {
+    /// Rows for messages (the pane less the "more below" row when that shows).
+    pub height: usize,
+    pub content_width: u16,
 }
 
-fn pane(state: &State) -> Pane {
+/// Whether the row at the bottom of the pane says what is below: it then gets a row of
+/// its own instead of covering a message.
+pub fn hint_shown(state: &State) -> bool {
+    let t = &state.timeline;
+    !t.is_empty()
+        && !t.is_following()
+        && (current_bottom(state) < t.last_index() || t.view_lift > 0 || t.unread_below > 0)
+}
+
+pub fn pane(state: &State) -> Pane {
     let rect = chat_layout(state, state.area).pane;
+    let hint = usize::from(hint_shown(state));
     Pane {
-        height: usize::from(rect.height).max(1),
+        height: usize::from(rect.height).saturating_sub(hint).max(1),
         content_width: rect.width.saturating_sub(GUTTER),
     }
 }
 
-/// The top of the view that ends at `bottom`: (first message with any row visible,
-/// first message shown whole).
-fn top_of(state: &State, bottom: usize) -> (usize, usize) {
-    let p = pane(state);
-    let mut used = 0;
-    let mut i = bottom;
-    loop {
-        used += message_height(state, i, p.content_width);
-        if used > p.height {
-            return (i, (i + 1).min(bottom));
-        }
-        if used == p.height || i == 0 {
-            return (i, i);
-        }
-        i -= 1;
-    }
-}
-
-/// The bottom of a view whose top message is `top`.
-fn bottom_for_top(state: &State, top: usize) -> usize {
-    let p = pane(state);
-    let last = state.timeline.last_index();
-    let mut used = 0;
-    let mut bottom = top;
-    for i in top..=last {
-        used += message_height(state, i, p.content_width);
-        if used > p.height {
-            break;
-        }
-        bottom = i;
-    }
-    bottom
+fn height_of(state: &State, p: &Pane, index: usize) -> usize {
+    message_height(state, index, p.content_width)
 }
 
 pub fn current_bottom(state: &State) -> usize {
@@ -59,9 +45,147 @@ pub fn current_bottom(state: &State) -> usize {
     t.view_bottom.unwrap_or(t.last_index()).min(t.last_index())
 }
 
-/// Selects a message and scrolls just enough to show it. Selecting the newest message
-/// follows the conversation; selecting any other pins the view, so arriving messages
-/// do not scroll it away.
+fn anchor(state: &State) -> (usize, usize) {
+    let t = &state.timeline;
+    match t.view_bottom {
+        Some(_) => (current_bottom(state), t.view_lift),
+        None => (t.last_index(), 0),
+    }
+}
+
+fn pin(state: &mut State, bottom: usize, lift: usize) {
+    state.timeline.view_bottom = Some(bottom);
+    state.timeline.view_lift = lift;
+}
+
+fn follow(state: &mut State) {
+    state.timeline.view_bottom = None;
+    state.timeline.view_lift = 0;
+}
+
+/// Where a message is relative to the view: rows counted from the view's top (0) to
+/// its bottom (`height - 1`); negative is above the pane.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Place {
+    Above,
+    Below,
+    Rows { top: isize, bottom: isize },
+}
+
+fn place(state: &State, p: &Pane, index: usize) -> Place {
+    let (b, lift) = anchor(state);
+    let rows = |i| isize::try_from(height_of(state, p, i)).unwrap_or(isize::MAX / 4);
+    let h = isize::try_from(p.height).unwrap_or(isize::MAX / 4);
+    let lift = isize::try_from(lift).unwrap_or(0);
+    let mut bottom = h - 1 + lift;
+    let mut top = bottom - rows(b) + 1;
+    if index <= b {
+        for i in (index..b).rev() {
+            if top <= 0 {
+                return Place::Above;
+            }
+            bottom = top - 1;
+            top = bottom - rows(i) + 1;
+        }
+    } else {
+        for i in b + 1..=index {
+            if bottom >= h - 1 {
+                return Place::Below;
+            }
+            top = bottom + 1;
+            bottom = top + rows(i) - 1;
+        }
+    }
+    Place::Rows { top, bottom }
+}
+
+/// Scrolls towards older messages by `n` rows, stopping with the top marker row at the
+/// top of the pane.
+pub fn scroll_up(state: &mut State, n: usize) {
+    if state.timeline.is_empty() {
+        return;
+    }
+    let p = pane(state);
+    let (mut b, mut lift) = anchor(state);
+    lift += n;
+    while b > 0 && lift >= height_of(state, &p, b) {
+        lift -= height_of(state, &p, b);
+        b -= 1;
+    }
+    // Never past the top: the rows from the marker down to the view's bottom must
+    // still fill the pane. (Counting stops as soon as they do.)
+    let mut rows = 0;
+    for i in (0..=b).rev() {
+        rows += height_of(state, &p, i);
+        if rows >= p.height + lift {
+            break;
+        }
+        if i == 0 {
+            rows += 1;
+        }
+    }
+    let max_lift = rows.saturating_sub(p.height);
+    lift = lift.min(max_lift);
+    pin(state, b, lift);
+}
+
+/// Scrolls towards newer messages by `n` rows; reaching the end follows again.
+pub fn scroll_down(state: &mut State, n: usize) {
+    if state.timeline.is_empty() || state.timeline.is_following() {
+        return;
+    }
+    let p = pane(state);
+    let last = state.timeline.last_index();
+    let (mut b, mut lift) = anchor(state);
+    let mut left = n;
+    if lift >= left {
+        lift -= left;
+        left = 0;
+    } else {
+        left -= lift;
+        lift = 0;
+    }
+    while left > 0 && b < last {
+        b += 1;
+        let h = height_of(state, &p, b);
+        if left >= h {
+            left -= h;
+        } else {
+            lift = h - left;
+            left = 0;
+        }
+    }
+    if b == last && lift == 0 {
+        follow(state);
+    } else {
+        pin(state, b, lift);
+    }
+}
+
+/// Pins the view so that `index`'s top row is the pane's top row.
+fn show_top_of(state: &mut State, index: usize) {
+    let p = pane(state);
+    let last = state.timeline.last_index();
+    let mut used = 0;
+    let mut b = index;
+    loop {
+        used += height_of(state, &p, b);
+        if used >= p.height || b == last {
+            break;
+        }
+        b += 1;
+    }
+    if used < p.height {
+        // The rest of the conversation is shorter than the pane: that is the end.
+        follow(state);
+    } else {
+        pin(state, b, used - p.height);
+    }
+}
+
+/// Selects a message and scrolls just enough to show it (its top, when it is taller
+/// than the pane). Selecting the newest message follows the conversation; selecting
+/// any other pins the view, so arriving messages do not scroll it away.
 pub fn select(state: &mut State, index: usize, effects: &mut Vec<Effect>) {
     if state.timeline.is_empty() {
         return;
@@ -69,88 +193,169 @@ pub fn select(state: &mut State, index: usize, effects: &mut Vec<Effect>) {
     let last = state.timeline.last_index();
     let index = index.min(last);
     state.timeline.selected = index;
-    if index == last {
-        state.timeline.view_bottom = None;
+    if index == 0 && index != last {
+        // The oldest message: its top, and the "start of the conversation" row above.
+        show_top_of(state, 0);
+        scroll_up(state, 1);
+    } else if index == last {
+        follow(state);
     } else {
-        let bottom = current_bottom(state);
-        let new_bottom = if index > bottom {
-            index
-        } else if index < top_of(state, bottom).1 {
-            bottom_for_top(state, index)
-        } else {
-            bottom
-        };
-        state.timeline.view_bottom = Some(new_bottom);
+        let p = pane(state);
+        let h = isize::try_from(p.height).unwrap_or(isize::MAX);
+        match place(state, &p, index) {
+            Place::Above => show_top_of(state, index),
+            Place::Rows { top, .. } if top < 0 => show_top_of(state, index),
+            Place::Below => reveal_from_below(state, &p, index),
+            Place::Rows { bottom, .. } if bottom >= h => reveal_from_below(state, &p, index),
+            Place::Rows { .. } => keep_view(state),
+        }
     }
     after_view_change(state, effects);
 }
 
+/// Brings a message below the view in: its bottom at the pane's bottom, or its top at
+/// the pane's top when it is taller than the pane.
+fn reveal_from_below(state: &mut State, p: &Pane, index: usize) {
+    let h = height_of(state, p, index);
+    if h > p.height {
+        pin(state, index, h - p.height);
+    } else {
+        pin(state, index, 0);
+    }
+}
+
+/// ↑/k and ↓/j in the pane: within a message taller than the pane they scroll it a row
+/// at a time; otherwise they move the selection to the next message.
 pub fn select_by(state: &mut State, delta: isize, effects: &mut Vec<Effect>) {
-    let target = state.timeline.selected.saturating_add_signed(delta);
-    select(state, target, effects);
-}
-
-/// Messages shown whole in the current view: the size of a page.
-fn page_size(state: &State) -> usize {
-    let bottom = current_bottom(state);
-    let (_, full_top) = top_of(state, bottom);
-    (bottom + 1 - full_top).max(1)
-}
-
-pub fn page_up(state: &mut State, select_too: bool, effects: &mut Vec<Effect>) {
     if state.timeline.is_empty() {
         return;
     }
-    if select_too {
-        let n = page_size(state);
-        let target = state.timeline.selected.saturating_sub(n);
-        select(state, target, effects);
+    let p = pane(state);
+    let h = isize::try_from(p.height).unwrap_or(isize::MAX);
+    let selected = state.timeline.selected;
+    let here = place(state, &p, selected);
+    match here {
+        Place::Rows { top, .. } if delta < 0 && top < 0 => {
+            scroll_up(state, 1);
+            after_view_change(state, effects);
+            return;
+        }
+        Place::Rows { bottom, .. } if delta > 0 && bottom >= h => {
+            scroll_down(state, 1);
+            after_view_change(state, effects);
+            return;
+        }
+        _ => {}
+    }
+    let target = selected.saturating_add_signed(delta);
+    let last = state.timeline.last_index();
+    let tall = |state: &State, i| height_of(state, &p, i) > p.height;
+    if delta < 0 && target < selected && matches!(here, Place::Rows { .. }) {
+        // Moving up into a message from below. A tall one keeps the view, and the
+        // next ↑ reads it upwards row by row; a short one is shown whole.
+        state.timeline.selected = target;
+        match place(state, &p, target) {
+            Place::Rows { top, .. } if top >= 0 => keep_view(state),
+            Place::Rows { bottom, .. } if bottom >= 0 && tall(state, target) => keep_view(state),
+            _ if tall(state, target) => pin(state, target, 0),
+            _ => show_top_of(state, target),
+        }
+        after_view_change(state, effects);
         return;
     }
-    let bottom = current_bottom(state);
-    let (top, full_top) = top_of(state, bottom);
-    let new_bottom = if top < full_top {
-        top
-    } else {
-        top.saturating_sub(1)
-    };
-    state.timeline.view_bottom = Some(new_bottom.min(bottom.saturating_sub(1)));
+    if delta > 0 && target == last && target > selected && tall(state, target) {
+        // The newest message, taller than the pane: start at its top.
+        state.timeline.selected = target;
+        reveal_from_below(state, &p, target);
+        after_view_change(state, effects);
+        return;
+    }
+    select(state, target, effects);
+}
+
+fn keep_view(state: &mut State) {
+    let (b, lift) = anchor(state);
+    pin(state, b, lift);
+}
+
+/// Rows one PgUp/PgDn moves: the pane less a row kept for context and the row the
+/// "more below" hint may take, the same both ways so PgUp, PgDn comes back.
+fn page_rows(state: &State) -> usize {
+    let rect = chat_layout(state, state.area).pane;
+    usize::from(rect.height).saturating_sub(2).max(1)
+}
+
+/// PgUp/PgDn: a page of rows. With the pane focused, the selection follows if it
+/// scrolled out of sight.
+pub fn page_up(state: &mut State, select_too: bool, effects: &mut Vec<Effect>) {
+    let n = page_rows(state);
+    scroll_up(state, n);
+    if select_too {
+        keep_selection_in_view(state, false);
+    }
     after_view_change(state, effects);
 }
 
 pub fn page_down(state: &mut State, select_too: bool, effects: &mut Vec<Effect>) {
-    if state.timeline.is_empty() {
-        return;
-    }
+    let n = page_rows(state);
+    scroll_down(state, n);
     if select_too {
-        let n = page_size(state);
-        let target = state.timeline.selected.saturating_add(n);
-        select(state, target, effects);
-        return;
+        if state.timeline.is_following() {
+            state.timeline.selected = state.timeline.last_index();
+        }
+        keep_selection_in_view(state, true);
     }
-    let bottom = current_bottom(state);
-    let new_bottom = bottom_for_top(state, (bottom + 1).min(state.timeline.last_index()));
-    state.timeline.view_bottom = if new_bottom >= state.timeline.last_index() {
-        None
-    } else {
-        Some(new_bottom.max(bottom + 1))
-    };
     after_view_change(state, effects);
 }
 
-/// Mouse wheel: in the pane it moves the selection, elsewhere it scrolls the view.
+/// Mouse wheel: in the pane it moves the selection, elsewhere it scrolls three rows.
 pub fn scroll_by(state: &mut State, delta: isize, effects: &mut Vec<Effect>) {
     if state.timeline.is_empty() {
         return;
     }
-    if state.focus == crate::app::state::Focus::Pane {
+    if state.focus == Focus::Pane {
         select_by(state, delta, effects);
         return;
     }
-    let last = state.timeline.last_index();
-    let bottom = current_bottom(state).saturating_add_signed(delta);
-    state.timeline.view_bottom = (bottom < last).then_some(bottom);
+    let rows = delta.unsigned_abs() * 3;
+    if delta < 0 {
+        scroll_up(state, rows);
+    } else {
+        scroll_down(state, rows);
+    }
     after_view_change(state, effects);
+}
+
+/// The first (from the top) or last message with a row in view.
+fn visible_edge(state: &State, top: bool) -> usize {
+    let p = pane(state);
+    let (b, _) = anchor(state);
+    if !top {
+        return b;
+    }
+    let mut i = b;
+    while i > 0 {
+        match place(state, &p, i - 1) {
+            Place::Rows { bottom, .. } if bottom >= 0 => i -= 1,
+            _ => break,
+        }
+    }
+    i
+}
+
+/// After a scroll: a selection that went out of sight moves to the message in view
+/// nearest to it (the bottom one after PgUp, the top one after PgDn), so it moves about
+/// a page.
+fn keep_selection_in_view(state: &mut State, to_top: bool) {
+    let p = pane(state);
+    let h = isize::try_from(p.height).unwrap_or(isize::MAX);
+    let visible = match place(state, &p, state.timeline.selected) {
+        Place::Rows { top, bottom } => bottom >= 0 && top < h,
+        _ => false,
+    };
+    if !visible {
+        state.timeline.selected = visible_edge(state, to_top);
+    }
 }
 
 /// Keeps the selection where the user can see it when the pane gets focus.
@@ -162,12 +367,7 @@ pub fn clamp_selection_to_view(state: &mut State) {
         state.timeline.selected = state.timeline.last_index();
         return;
     }
-    let bottom = current_bottom(state);
-    let (_, full_top) = top_of(state, bottom);
-    let t = &mut state.timeline;
-    if t.selected > bottom || t.selected < full_top {
-        t.selected = bottom;
-    }
+    keep_selection_in_view(state, false);
 }
 
 /// Bookkeeping after the view moved: the "N new below" count, and fetching the page
@@ -183,9 +383,9 @@ pub fn after_view_change(state: &mut State, effects: &mut Vec<Effect>) {
         Some(m) if !t.is_following() => t.len() - (bottom + 1).max(m),
         _ => 0,
     };
-    let (top, _) = top_of(state, bottom);
+    state.timeline.unread_below = unread_below;
+    let top = visible_edge(state, true);
     let t = &mut state.timeline;
-    t.unread_below = unread_below;
     if top == 0
         && t.loaded
         && t.has_more

@@ -87,7 +87,11 @@ fn a_refused_reaction_is_rolled_back_and_explained() {
     );
     let notice = state.notice.clone().unwrap_or_else(|| panic!("no notice"));
     assert_eq!(notice.kind, NoticeKind::Error);
-    assert!(notice.text.contains("message not found"), "{}", notice.text);
+    assert!(
+        notice.full().contains("message not found"),
+        "{}",
+        notice.full()
+    );
 }
 
 #[test]

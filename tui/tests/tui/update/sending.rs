@@ -33,51 +33,115 @@ fn enter_sends_the_draft_with_a_request_id() {
     assert_eq!(selected_id(&state), "m4");
 }
 
-#[test]
-fn a_send_refused_by_the_gate_keeps_the_draft_and_says_why() {
-    let mut state = with_messages(three());
-    type_text(&mut state, "again");
-    key(&mut state, KeyCode::Enter);
+/// Sends `text` and answers it with `error`; returns the effects of the answer.
+fn send_refused(
+    state: &mut chat_tui::app::State,
+    text: &str,
+    typed_meanwhile: &str,
+    error: RpcError,
+) -> Vec<Effect> {
+    type_text(state, text);
+    key(state, KeyCode::Enter);
     let id = state
         .sending
         .as_ref()
         .map(|p| p.client_request_id.clone())
         .unwrap_or_default();
-    // Typed while the send was on its way: also kept.
-    type_text(&mut state, "!");
-    let effects = net(
-        &mut state,
+    type_text(state, typed_meanwhile);
+    net(
+        state,
         NetEvent::Sent {
             client_request_id: id,
-            result: Err(RpcError::new(
-                Code::FailedPrecondition,
-                "your previous message needs 1 more reaction from another user",
-            )),
+            result: Err(error),
         },
-    );
-    assert_eq!(state.draft.editor.text(), "again!");
-    assert!(commands(&effects).contains(&Command::RefreshSendStatus));
-    let notice = state.notice.clone().unwrap_or_else(|| panic!("no notice"));
-    assert_eq!(notice.kind, NoticeKind::SendBlocked);
-    assert!(notice.text.contains("needs 1 more reaction"));
-    assert!(screen(&mut state, 80, 24).contains("needs 1 more reaction"));
+    )
+}
+
+fn gate_error() -> RpcError {
+    RpcError::new(
+        Code::FailedPrecondition,
+        "your previous message needs 1 more reaction from another user",
+    )
+}
+
+fn reason(state: &chat_tui::app::State) -> String {
+    state.status_notice().map(|n| n.full()).unwrap_or_default()
+}
+
+#[test]
+fn a_send_refused_by_the_gate_keeps_the_draft_and_says_why() {
+    let mut state = with_messages(three());
     net(&mut state, send_status(false, 1));
+    let effects = send_refused(&mut state, "again", "", gate_error());
+    assert_eq!(state.draft.editor.text(), "again");
+    assert!(commands(&effects).contains(&Command::RefreshSendStatus));
+    let why = state
+        .draft
+        .reason
+        .clone()
+        .unwrap_or_else(|| panic!("no reason"));
+    assert_eq!(why.kind, NoticeKind::SendBlocked);
+    assert!(why.text.contains("needs 1 more reaction"), "{}", why.text);
+    assert!(screen(&mut state, 80, 24).contains("needs 1 more reaction"));
     // One reaction later, the refusal is updated rather than left quoting the old count.
     net(&mut state, send_status(false, 2));
     net(&mut state, send_status(false, 1));
     assert!(
-        state
-            .notice
-            .as_ref()
-            .is_some_and(|n| n.text.contains("needs 1 more reaction from others"))
+        reason(&state).contains("needs 1 more reaction"),
+        "{}",
+        reason(&state)
     );
-    // Once others react, the status says so and the notice clears.
+    // Once others react, the status says so and the reason clears.
     net(&mut state, send_status(true, 0));
+    assert!(state.draft.reason.is_none());
     assert!(
-        state
-            .notice
-            .as_ref()
-            .is_some_and(|n| n.text.contains("you can send"))
+        reason(&state).contains("you can send"),
+        "{}",
+        reason(&state)
+    );
+}
+
+#[test]
+fn text_typed_during_a_slow_send_is_not_glued_onto_the_refused_draft() {
+    // Defect: "hello" sent, "world" typed while pending, refusal → "helloworld".
+    let mut state = with_messages(three());
+    net(&mut state, send_status(false, 1));
+    send_refused(&mut state, "hello", "world", gate_error());
+    assert_eq!(
+        state.draft.editor.text(),
+        "world",
+        "what was typed since stays alone"
+    );
+    assert!(
+        reason(&state).contains("↑ brings it back"),
+        "{}",
+        reason(&state)
+    );
+    // ↑ brings the refused text back, ↓ returns to what was being typed.
+    key(&mut state, KeyCode::Up);
+    assert_eq!(state.draft.editor.text(), "hello");
+    key(&mut state, KeyCode::Down);
+    assert_eq!(state.draft.editor.text(), "world");
+    // A connection failure in the same situation: the same separation, and the
+    // recalled text is retried with its request id.
+    let mut state = with_messages(three());
+    send_refused(
+        &mut state,
+        "hello",
+        "world",
+        RpcError::new(Code::Unavailable, "connection reset"),
+    );
+    assert_eq!(state.draft.editor.text(), "world");
+    let id = state.draft.retry_id.clone().map(|(_, id)| id);
+    for _ in 0.."world".len() {
+        key(&mut state, KeyCode::Backspace);
+    }
+    key(&mut state, KeyCode::Up);
+    key(&mut state, KeyCode::Enter);
+    assert_eq!(
+        state.sending.as_ref().map(|p| p.client_request_id.clone()),
+        id,
+        "the same request id, so the server cannot post it twice"
     );
 }
 

@@ -1,0 +1,130 @@
+//! A ratatui backend that only ever writes. crossterm's backend answers "where is the
+//! cursor" by asking the terminal and reading the reply from stdin, which our input
+//! reader owns: the reply is lost, the question times out after seconds, and the client
+//! freezes or exits (that is what Ctrl+L did). Here the cursor position is the one we
+//! last set and the size is the one the last resize reported, so drawing can never wait
+//! on the terminal. The ssh gateway needs the same: a channel cannot be queried either.
+
+use ratatui::backend::{Backend, ClearType, CrosstermBackend, WindowSize};
+use ratatui::buffer::Cell;
+use ratatui::layout::{Position, Size};
+use std::io::{self, Write};
+
+pub struct QuietBackend<W: Write> {
+    inner: CrosstermBackend<W>,
+    size: Size,
+    cursor: Position,
+}
+
+impl<W: Write> QuietBackend<W> {
+    pub fn new(writer: W, size: Size) -> Self {
+        Self {
+            inner: CrosstermBackend::new(writer),
+            size,
+            cursor: Position::ORIGIN,
+        }
+    }
+
+    /// The terminal's new size (from SIGWINCH, or the ssh window-change request).
+    pub fn set_size(&mut self, size: Size) {
+        self.size = size;
+    }
+}
+
+impl<W: Write> Backend for QuietBackend<W> {
+    type Error = io::Error;
+
+    fn draw<'a, I>(&mut self, content: I) -> io::Result<()>
+    where
+        I: Iterator<Item = (u16, u16, &'a Cell)>,
+    {
+        self.inner.draw(content)
+    }
+
+    fn hide_cursor(&mut self) -> io::Result<()> {
+        self.inner.hide_cursor()
+    }
+
+    fn show_cursor(&mut self) -> io::Result<()> {
+        self.inner.show_cursor()
+    }
+
+    fn get_cursor_position(&mut self) -> io::Result<Position> {
+        Ok(self.cursor)
+    }
+
+    fn set_cursor_position<P: Into<Position>>(&mut self, position: P) -> io::Result<()> {
+        let position = position.into();
+        self.cursor = position;
+        self.inner.set_cursor_position(position)
+    }
+
+    fn clear(&mut self) -> io::Result<()> {
+        self.inner.clear()
+    }
+
+    fn clear_region(&mut self, clear_type: ClearType) -> io::Result<()> {
+        self.inner.clear_region(clear_type)
+    }
+
+    fn size(&self) -> io::Result<Size> {
+        Ok(self.size)
+    }
+
+    fn window_size(&mut self) -> io::Result<WindowSize> {
+        Ok(WindowSize {
+            columns_rows: self.size,
+            pixels: Size::default(),
+        })
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        Backend::flush(&mut self.inner)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ratatui::Terminal;
+    use std::sync::{Arc, Mutex};
+
+    /// What the terminal was sent, readable after the backend took the writer.
+    #[derive(Clone, Default)]
+    struct Sent(Arc<Mutex<Vec<u8>>>);
+
+    impl Write for Sent {
+        fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+            self.0
+                .lock()
+                .map_err(|_| io::ErrorKind::Other)?
+                .extend_from_slice(buf);
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> io::Result<()> {
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn clearing_and_resizing_never_read_from_the_terminal() {
+        // With crossterm's backend this clear would send "ESC [6n" and wait for an
+        // answer on stdin; here it only writes.
+        let sent = Sent::default();
+        let mut terminal = Terminal::new(QuietBackend::new(sent.clone(), Size::new(20, 5)))
+            .expect("a terminal over a buffer");
+        terminal
+            .draw(|f| f.render_widget("hello", f.area()))
+            .expect("draw");
+        terminal.clear().expect("clear");
+        terminal.backend_mut().set_size(Size::new(30, 6));
+        terminal
+            .draw(|f| f.render_widget("again", f.area()))
+            .expect("draw after resize");
+        assert_eq!(terminal.size().expect("size"), Size::new(30, 6));
+        let bytes = sent.0.lock().expect("not poisoned").clone();
+        let written = String::from_utf8_lossy(&bytes);
+        assert!(!written.contains("\x1b[6n"), "no cursor query: {written:?}");
+        assert!(written.contains("again"));
+    }
+}
