@@ -26,10 +26,18 @@ pub struct Parser {
     paste: Option<Vec<u8>>,
 }
 
+/// What the bytes of one key or sequence mean, before they become an [`Event`].
+enum Token {
+    Key(KeyEvent),
+    Wheel(isize),
+    /// `Esc [200~`: what follows is pasted text, up to `Esc [201~`.
+    PasteStart,
+}
+
 /// What the next bytes make up.
 enum Step {
     /// An event (or nothing, for bytes we skip) and how many bytes it used.
-    Done(Option<Event>, usize),
+    Done(Option<Token>, usize),
     /// The bytes so far are the start of a longer sequence.
     Incomplete,
 }
@@ -83,8 +91,9 @@ impl Parser {
                 Step::Done(event, used) => {
                     at += used.max(1);
                     match event {
-                        Some(Event::Paste(_)) => self.paste = Some(Vec::new()),
-                        Some(event) => events.push(event),
+                        Some(Token::PasteStart) => self.paste = Some(Vec::new()),
+                        Some(Token::Key(key)) => events.push(Event::Key(key)),
+                        Some(Token::Wheel(delta)) => events.push(Event::Scroll(delta)),
                         None => {}
                     }
                 }
@@ -112,8 +121,8 @@ fn partial_suffix(bytes: &[u8], marker: &[u8]) -> usize {
         .unwrap_or(0)
 }
 
-fn key(code: KeyCode, mods: KeyModifiers) -> Option<Event> {
-    Some(Event::Key(KeyEvent::new(code, mods)))
+fn key(code: KeyCode, mods: KeyModifiers) -> Option<Token> {
+    Some(Token::Key(KeyEvent::new(code, mods)))
 }
 
 fn step(b: &[u8], at_end: bool) -> Step {
@@ -194,7 +203,7 @@ fn utf8(b: &[u8], at_end: bool, alt: KeyModifiers) -> Step {
 }
 
 /// `Esc O x`: what many terminals send for arrows, Home/End and F1–F4.
-fn ss3(c: u8) -> Option<Event> {
+fn ss3(c: u8) -> Option<Token> {
     let code = match c {
         b'A' => KeyCode::Up,
         b'B' => KeyCode::Down,
@@ -226,8 +235,7 @@ fn csi(b: &[u8], at_end: bool) -> Step {
     let params = &body[..end];
     let last = body[end];
     if b[..used] == *PASTE_START {
-        // The parser switches to paste mode; the text follows.
-        return Step::Done(Some(Event::Paste(String::new())), used);
+        return Step::Done(Some(Token::PasteStart), used);
     }
     if params.first() == Some(&b'<') {
         return Step::Done(sgr_mouse(&params[1..], last), used);
@@ -283,7 +291,7 @@ fn modifiers(param: u16) -> KeyModifiers {
 }
 
 /// `Esc [ < button ; x ; y M`: only the wheel means something to us.
-fn sgr_mouse(params: &[u8], last: u8) -> Option<Event> {
+fn sgr_mouse(params: &[u8], last: u8) -> Option<Token> {
     if last != b'M' {
         return None;
     }
@@ -295,8 +303,8 @@ fn sgr_mouse(params: &[u8], last: u8) -> Option<Event> {
         .ok()?;
     // Bits 2–4 are modifiers; 64/65 are wheel up/down.
     match button & !0b1_1100 {
-        64 => Some(Event::Scroll(-1)),
-        65 => Some(Event::Scroll(1)),
+        64 => Some(Token::Wheel(-1)),
+        65 => Some(Token::Wheel(1)),
         _ => None,
     }
 }

@@ -1,7 +1,7 @@
 //! The message pane: the timeline drawn from the bottom up, so the newest message sits
 //! just above the input, like every chat.
 
-use super::layout::{GUTTER, chat_layout};
+use super::layout::{GUTTER, SIDEBAR_FROM_WIDTH, chat_layout};
 use super::theme::Theme;
 use crate::app::state::{Focus, State};
 use crate::app::update::view;
@@ -90,6 +90,22 @@ pub fn message_lines(state: &State, index: usize, content_width: u16) -> Vec<Lin
     }
 
     let reactions = timeline.reactions(index, state.my_name(), &state.settings.emoji);
+    if selected && state.area.width < SIDEBAR_FROM_WIDTH {
+        // No sidebar on a narrow screen: the selected message itself says who reacted
+        // and which digit is which emoji.
+        lines.extend(
+            reaction_details(state, &reactions, max)
+                .into_iter()
+                .map(|row| {
+                    Line::from(
+                        std::iter::once(gutter.clone())
+                            .chain(row)
+                            .collect::<Vec<_>>(),
+                    )
+                }),
+        );
+        return lines;
+    }
     let mut row: Vec<Span<'static>> = Vec::new();
     let mut used = 0;
     for reaction in reactions {
@@ -124,6 +140,62 @@ pub fn message_lines(state: &State, index: usize, content_width: u16) -> Vec<Lin
         ));
     }
     lines
+}
+
+/// The sidebar's content in the message: one row per reaction ("1 👍 2 you, bob"), then
+/// the digit of each emoji of the set, wrapped to the width.
+fn reaction_details(
+    state: &State,
+    reactions: &[chat_protocol::chat::v1::ReactionCount],
+    max: usize,
+) -> Vec<Vec<Span<'static>>> {
+    let theme = Theme::new(state.settings.color);
+    let me = state.my_name();
+    let mut rows = Vec::new();
+    for r in reactions {
+        let digit = state
+            .settings
+            .emoji
+            .iter()
+            .take(9)
+            .position(|e| *e == r.emoji)
+            .map_or_else(|| " ".to_owned(), |n| (n + 1).to_string());
+        let mut names: Vec<String> = r
+            .user_names
+            .iter()
+            .filter(|u| *u != me)
+            .map(|u| text::clean(u, false))
+            .collect();
+        let mine = r.user_names.iter().any(|u| u == me);
+        if mine {
+            names.insert(0, "you".to_owned());
+        }
+        let head = format!("{digit} {} {} ", text::clean(&r.emoji, false), r.count);
+        let room = max.saturating_sub(width(&head));
+        rows.push(vec![
+            Span::styled(
+                head,
+                if mine {
+                    theme.chip_mine()
+                } else {
+                    theme.chip()
+                },
+            ),
+            Span::styled(text::truncate(&names.join(", "), room), theme.dim()),
+        ]);
+    }
+    let legend: Vec<String> = state
+        .settings
+        .emoji
+        .iter()
+        .take(9)
+        .enumerate()
+        .map(|(n, e)| format!("{}{}", n + 1, text::clean(e, false)))
+        .collect();
+    for line in text::wrap(&format!("react: {}", legend.join(" ")), max) {
+        rows.push(vec![Span::styled(line, theme.dim())]);
+    }
+    rows
 }
 
 pub fn render(state: &State, area: Rect, frame: &mut Frame) {

@@ -259,3 +259,108 @@ fn every_size_renders_without_panicking() {
         }
     }
 }
+
+/// A send lost to a connection failure with a long transport error.
+fn refused_in_transit() -> State {
+    let mut state = conversation();
+    type_text(&mut state, "one more thing");
+    key(&mut state, KeyCode::Enter);
+    let id = state
+        .sending
+        .as_ref()
+        .map(|p| p.client_request_id.clone())
+        .unwrap_or_default();
+    net(
+        &mut state,
+        NetEvent::Sent {
+            client_request_id: id,
+            result: Err(RpcError::new(
+                Code::Unavailable,
+                "transport error: tcp connect error: Connection refused (os error 111)",
+            )),
+        },
+    );
+    state
+}
+
+#[test]
+fn the_status_line_cuts_the_detail_not_the_point_80_and_40() {
+    // Defect 6: at 80 columns "…tcp connect error); Enter…" hid what to do; at 40 the
+    // number of reactions still needed was cut.
+    let mut transit = refused_in_transit();
+    let at_80 = screen(&mut transit, 80, 24);
+    let at_40 = screen(&mut transit, 40, 12);
+    let last = |s: &str| s.lines().last().unwrap_or_default().to_owned();
+    assert!(last(&at_80).contains("; Enter retries"), "{}", last(&at_80));
+    assert!(
+        last(&at_40).contains("not sent; Enter retries"),
+        "{}",
+        last(&at_40)
+    );
+
+    let mut gate = conversation();
+    type_text(&mut gate, "one more thing");
+    key(&mut gate, KeyCode::Enter);
+    let id = gate
+        .sending
+        .as_ref()
+        .map(|p| p.client_request_id.clone())
+        .unwrap_or_default();
+    net(
+        &mut gate,
+        NetEvent::Sent {
+            client_request_id: id,
+            result: Err(RpcError::new(
+                Code::FailedPrecondition,
+                "your previous message needs 1 more reaction from another user",
+            )),
+        },
+    );
+    let gate_40 = screen(&mut gate, 40, 12);
+    assert!(
+        last(&gate_40).contains("needs 1 more reaction"),
+        "{}",
+        last(&gate_40)
+    );
+    insta::assert_snapshot!(format!(
+        "{}\n{}\n{}",
+        last(&at_80),
+        last(&at_40),
+        last(&gate_40)
+    ));
+}
+
+#[test]
+fn help_overlay_40x12_wraps_instead_of_cutting() {
+    // Defect 8: the help overlay cut its descriptions at 40×12.
+    let mut state = conversation();
+    key(&mut state, KeyCode::F(1));
+    let first = screen(&mut state, 40, 12);
+    let mut end = first.clone();
+    for _ in 0..200 {
+        // Below the title row nothing is cut.
+        for row in end.lines().skip(1) {
+            assert!(!row.contains('…'), "cut: {row}");
+        }
+        key(&mut state, KeyCode::Char('j'));
+        end = screen(&mut state, 40, 12);
+    }
+    assert!(first.contains("↓ more"));
+    assert!(!end.contains("↓ more"), "the end of the help is reachable");
+    // One ↑ after the end scrolls back right away (no hidden overscroll).
+    key(&mut state, KeyCode::Char('k'));
+    assert_ne!(screen(&mut state, 40, 12), end);
+    insta::assert_snapshot!(format!("{first}\n{end}"));
+}
+
+#[test]
+fn narrow_screens_show_who_reacted_and_the_digit_keys_60x20() {
+    // Defect 8: below 70 columns nothing showed who reacted or which digit is which emoji.
+    let mut state = conversation();
+    key(&mut state, KeyCode::Esc);
+    key(&mut state, KeyCode::Char('k'));
+    let shown = screen(&mut state, 60, 20);
+    assert!(shown.contains("alice"), "{shown}");
+    assert!(shown.contains("1👍 2❤️"), "{shown}");
+    insta::assert_snapshot!(shown);
+}

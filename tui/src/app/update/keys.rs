@@ -87,8 +87,9 @@ fn on_help_key(state: &mut State, key: &KeyEvent, scroll: u16, effects: &mut Vec
             state.quitting = true;
             effects.push(Effect::Quit);
         }
-        // The longest help (one column at 80×24) is well under 60 rows.
-        (_, KeyCode::Down | KeyCode::Char('j')) => state.help = Some((scroll + 1).min(60)),
+        (_, KeyCode::Down | KeyCode::Char('j')) => {
+            state.help = Some((scroll + 1).min(crate::ui::help::max_scroll(state)));
+        }
         (_, KeyCode::Up | KeyCode::Char('k')) => state.help = Some(scroll.saturating_sub(1)),
         _ => state.help = None,
     }

@@ -28,8 +28,14 @@ pub fn hint_shown(state: &State) -> bool {
 }
 
 pub fn pane(state: &State) -> Pane {
+    pane_for(state, hint_shown(state))
+}
+
+/// The pane as it will be with or without the hint row: for computing a view that is
+/// about to change whether anything is below it.
+fn pane_for(state: &State, hint_row: bool) -> Pane {
     let rect = chat_layout(state, state.area).pane;
-    let hint = usize::from(hint_shown(state));
+    let hint = usize::from(hint_row);
     Pane {
         height: usize::from(rect.height).saturating_sub(hint).max(1),
         content_width: rect.width.saturating_sub(GUTTER),
@@ -105,13 +111,15 @@ pub fn scroll_up(state: &mut State, n: usize) {
     if state.timeline.is_empty() {
         return;
     }
-    let p = pane(state);
     let (mut b, mut lift) = anchor(state);
     lift += n;
+    let p = pane(state);
     while b > 0 && lift >= height_of(state, &p, b) {
         lift -= height_of(state, &p, b);
         b -= 1;
     }
+    // Scrolled up, something is below: the hint row will take its row.
+    let p = pane_for(state, true);
     // Never past the top: the rows from the marker down to the view's bottom must
     // still fill the pane. (Counting stops as soon as they do.)
     let mut rows = 0;
@@ -164,7 +172,8 @@ pub fn scroll_down(state: &mut State, n: usize) {
 
 /// Pins the view so that `index`'s top row is the pane's top row.
 fn show_top_of(state: &mut State, index: usize) {
-    let p = pane(state);
+    // Pinned above the end, the hint row shows; at the end it follows anyway.
+    let p = pane_for(state, true);
     let last = state.timeline.last_index();
     let mut used = 0;
     let mut b = index;

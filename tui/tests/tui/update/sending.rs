@@ -65,7 +65,10 @@ fn gate_error() -> RpcError {
 }
 
 fn reason(state: &chat_tui::app::State) -> String {
-    state.status_notice().map(|n| n.full()).unwrap_or_default()
+    state
+        .status_notice()
+        .map(chat_tui::app::state::Notice::full)
+        .unwrap_or_default()
 }
 
 #[test]

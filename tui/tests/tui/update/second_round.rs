@@ -1,0 +1,236 @@
+//! The defects found in the terminal client's second round, one test (or more) each:
+//! every test here failed on the client as it was before the fix.
+
+use super::*;
+use chat_tui::app::Timer;
+use chat_tui::app::state::Confirm;
+
+/// A 4,000-character message (taller than any pane at 80×24) between two short ones.
+fn with_a_tall_message() -> chat_tui::app::State {
+    let words: Vec<String> = (0..800).map(|i| format!("w{i:03}")).collect();
+    let long = words.join(" ");
+    assert!(long.chars().count() <= 4000);
+    with_messages(vec![
+        msg("m1", "alice", "before", 1),
+        msg("m2", "bob", &long, 2),
+        msg("m3", "carol", "after", 3),
+    ])
+}
+
+fn rows(state: &mut chat_tui::app::State) -> String {
+    screen(state, 80, 24)
+}
+
+#[test]
+fn every_row_of_a_message_taller_than_the_pane_can_be_reached_row_by_row() {
+    // Defect 2: a message taller than the pane showed only its last rows.
+    let mut state = with_a_tall_message();
+    key(&mut state, KeyCode::Esc);
+    let mut seen = String::new();
+    // ↑ from the newest message: into the tall one, then up through it row by row.
+    for _ in 0..120 {
+        seen.push_str(&rows(&mut state));
+        key(&mut state, KeyCode::Char('k'));
+    }
+    for i in 0..800 {
+        assert!(seen.contains(&format!("w{i:03}")), "w{i:03} never shown");
+    }
+    assert!(
+        seen.contains("bob  14:02"),
+        "the author and time line of the tall message"
+    );
+    assert!(seen.contains("before"), "and what is above it");
+    assert!(seen.contains("start of the conversation"));
+    // ↓ goes back down through it, a row at a time, to the newest message.
+    let mut down = String::new();
+    for _ in 0..120 {
+        key(&mut state, KeyCode::Char('j'));
+        down.push_str(&rows(&mut state));
+    }
+    assert!(down.contains("w400") && down.contains("w799") && down.contains("after"));
+    assert!(state.timeline.is_following());
+}
+
+#[test]
+fn page_up_moves_through_a_tall_message_a_page_at_a_time() {
+    let mut state = with_a_tall_message();
+    let mut seen = String::new();
+    // From the input (no pane focus), as people scroll while typing.
+    for _ in 0..12 {
+        seen.push_str(&rows(&mut state));
+        key(&mut state, KeyCode::PageUp);
+    }
+    for i in 0..800 {
+        assert!(
+            seen.contains(&format!("w{i:03}")),
+            "w{i:03} never shown by PgUp"
+        );
+    }
+    assert!(rows(&mut state).contains("start of the conversation"));
+    for _ in 0..12 {
+        key(&mut state, KeyCode::PageDown);
+    }
+    assert!(state.timeline.is_following());
+    assert!(rows(&mut state).contains("after"));
+}
+
+#[test]
+fn the_oldest_message_of_a_full_pane_shows_the_start_of_the_conversation() {
+    // Defect 8: "start of the conversation" was missing when a full pane reached the top.
+    let messages: Vec<_> = (0..30)
+        .map(|i| msg(&format!("m{i:02}"), "alice", &format!("line {i}"), i))
+        .collect();
+    let mut state = with_messages(messages);
+    key(&mut state, KeyCode::Esc);
+    key(&mut state, KeyCode::Char('g'));
+    let shown = rows(&mut state);
+    assert!(shown.contains("start of the conversation"), "{shown}");
+    assert!(shown.contains("line 0"));
+}
+
+#[test]
+fn notices_expire_and_a_kept_drafts_reason_wins_over_news() {
+    // Defect 3: "reconnected; caught up" stayed for 11 minutes, hiding the draft's reason.
+    let mut state = with_messages(three());
+    net(
+        &mut state,
+        NetEvent::Connection(Connection::Reconnecting {
+            attempt: 1,
+            seconds_left: 0,
+        }),
+    );
+    let effects = net(&mut state, NetEvent::Connection(Connection::Connected));
+    let wake = effects.iter().find_map(|e| match e {
+        Effect::Wake { after, token } => Some((*after, *token)),
+        _ => None,
+    });
+    let Some((after, token)) = wake else {
+        panic!("no expiry asked for: {effects:?}")
+    };
+    assert!(after.as_secs() <= 10, "{after:?}");
+    assert!(rows(&mut state).contains("reconnected"));
+    update(&mut state, Event::Wake(token));
+    assert!(state.notice.is_none());
+    assert!(
+        rows(&mut state).contains("INPUT · Enter send"),
+        "the mode hints are back"
+    );
+
+    // A refused draft's reason outranks an informational notice, and outlives it.
+    send_refused_transient(&mut state);
+    net(&mut state, NetEvent::Connection(Connection::Connected));
+    state.notice = Some(chat_tui::app::state::Notice::info("reconnected; caught up"));
+    let line = rows(&mut state);
+    assert!(line.contains("Enter retries"), "{line}");
+    assert!(!line.contains("reconnected; caught up"), "{line}");
+    // An old timer does not clear a newer notice.
+    let serial = state.notice_serial;
+    update(
+        &mut state,
+        Event::Wake(Timer::NoticeExpired(serial.wrapping_sub(1))),
+    );
+    update(&mut state, Event::Wake(Timer::NoticeExpired(serial + 7)));
+    assert!(state.notice.is_some());
+}
+
+fn send_refused_transient(state: &mut chat_tui::app::State) {
+    type_text(state, "keep me");
+    key(state, KeyCode::Enter);
+    let id = state
+        .sending
+        .as_ref()
+        .map(|p| p.client_request_id.clone())
+        .unwrap_or_default();
+    net(
+        state,
+        NetEvent::Sent {
+            client_request_id: id,
+            result: Err(RpcError::new(
+                Code::Unavailable,
+                "transport error: tcp connect error: Connection refused (os error 111)",
+            )),
+        },
+    );
+}
+
+#[test]
+fn esc_and_a_digit_in_one_read_focus_the_pane_and_react() {
+    // Defect 4: over ssh "Esc 1" arrives as Alt+1, which did nothing.
+    let mut state = with_messages(three());
+    let effects = alt(&mut state, KeyCode::Char('1'));
+    assert_eq!(state.focus, Focus::Pane);
+    assert!(
+        commands(&effects)
+            .iter()
+            .any(|c| matches!(c, Command::React { message_id, emoji, .. } if message_id == "m3" && emoji == "👍")),
+        "{effects:?}"
+    );
+    // Alt keys that mean something keep their meaning (Alt+B: word left).
+    let mut state = with_messages(three());
+    type_text(&mut state, "two words");
+    alt(&mut state, KeyCode::Char('b'));
+    assert_eq!(state.focus, Focus::Input);
+    assert_eq!(state.draft.editor.cursor(), "two ".len());
+}
+
+#[test]
+fn a_draft_over_the_limit_is_counted_and_refused_before_sending() {
+    // Defect 7: a 4,001-character draft was refused only by the server.
+    let mut state = with_messages(three());
+    update(&mut state, Event::Paste("x".repeat(3700)));
+    assert!(rows(&mut state).contains(" 3700/4000 "));
+    update(&mut state, Event::Paste("y".repeat(301)));
+    assert!(rows(&mut state).contains(" 4001/4000 "));
+    let effects = key(&mut state, KeyCode::Enter);
+    assert!(commands(&effects).is_empty(), "nothing sent: {effects:?}");
+    assert!(state.sending.is_none());
+    assert_eq!(
+        state.draft.editor.text().chars().count(),
+        4001,
+        "the draft is kept"
+    );
+    let why = state
+        .status_notice()
+        .map(chat_tui::app::state::Notice::full)
+        .unwrap_or_default();
+    // The server's own wording (server/src/domain/content.rs).
+    assert_eq!(
+        why,
+        "not sent: message content must be at most 4000 characters"
+    );
+    // Under the threshold, no counter.
+    let mut short = with_messages(three());
+    type_text(&mut short, "hello");
+    assert!(!rows(&mut short).contains("/4000"));
+}
+
+#[test]
+fn a_paste_drops_its_trailing_newline_and_keeps_tabs() {
+    // Defect 8: a paste kept its trailing newline and turned tabs into 4 spaces.
+    let mut state = with_messages(three());
+    update(&mut state, Event::Paste("a\tb\r\nc\n".to_owned()));
+    assert_eq!(state.draft.editor.text(), "a\tb\nc");
+    key(&mut state, KeyCode::Enter);
+    assert_eq!(
+        state.sending.as_ref().map(|p| p.text.as_str()),
+        Some("a\tb\nc"),
+        "the tab is sent as a tab"
+    );
+}
+
+#[test]
+fn sign_out_asks_first() {
+    // Defect 8: `S` signed out without confirmation.
+    let mut state = with_messages(three());
+    key(&mut state, KeyCode::Esc);
+    let effects = key(&mut state, KeyCode::Char('S'));
+    assert!(commands(&effects).is_empty());
+    assert_eq!(state.confirm, Some(Confirm::SignOut));
+    assert!(rows(&mut state).contains("sign out?"));
+    let effects = key(&mut state, KeyCode::Char('n'));
+    assert!(commands(&effects).is_empty());
+    assert_eq!(state.confirm, None);
+    key(&mut state, KeyCode::Char('S'));
+    let effects = key(&mut state, KeyCode::Char('y'));
+    assert_eq!(commands(&effects), vec![Command::SignOut]);
+}
