@@ -2,7 +2,10 @@
 # End-to-end: the real chat-server and three real chat-tui processes in tmux, driven
 # with send-keys and read with capture-pane. Checks sign-up, live delivery, the send
 # gate (draft kept, "needs N more reaction"), reactions unlocking it, and reconnecting
-# after a server restart without losing anything.
+# after a server restart without losing anything. Also what only a real terminal shows:
+# Ctrl+L redraws at once, Esc and a digit in one write react, a stopped (hung) server
+# shows within 10 s and is back within 5 s of continuing, and a closed terminal ends the
+# client within a moment.
 #
 #   cargo build -p chat-server -p chat-tui && tui/tests/e2e.sh
 #
@@ -59,9 +62,10 @@ start_server() {
     done
 }
 
-# wait_for USER TEXT: until TEXT is on USER's screen (fails after $timeout seconds).
+# wait_for USER TEXT [SECONDS]: until TEXT is on USER's screen (fails after SECONDS,
+# default $timeout).
 wait_for() {
-    local user=$1 text=$2 deadline=$((SECONDS + timeout))
+    local user=$1 text=$2 deadline=$((SECONDS + ${3:-$timeout}))
     until tm capture-pane -p -t "$user" | grep -qF -- "$text"; do
         ((SECONDS < deadline)) || { echo "timed out waiting for \"$text\" on $user's screen" >&2; return 1; }
         sleep 0.2
@@ -87,14 +91,25 @@ type_line alice "hello from alice 👋 漢字"
 wait_for bob "hello from alice"
 wait_for carol "hello from alice"
 
+# Ctrl+L redraws at once, without waiting for another key, and the client goes on
+# working (it used to ask the terminal for the cursor position and freeze or exit).
+keys bob C-l
+wait_for bob "hello from alice" 3
+wait_for bob "● connected" 3
+tm send-keys -t bob -l -- "typed after the redraw"
+wait_for bob "typed after the redraw" 3
+keys bob C-u
+# The same on a bare pty that never answers terminal queries, and closing it.
+python3 "$root/tui/tests/pty_checks.py" "$tui_bin" "$url" "$work"
+
 # The gate: a second message needs two reactions from others; the draft stays.
 type_line alice "second message"
 wait_for alice "needs 2 more reaction"
 wait_for alice "› second message"
 
-# Bob reacts with 👍 (key 1 on the selected, newest message)...
-keys bob Escape
-keys bob 1
+# Bob reacts with 👍: Esc then 1, written in one go as over ssh, where both bytes arrive
+# in one read and look like Alt+1...
+tm send-keys -t bob -H 1b 31
 wait_for alice "needs 1 more reaction"
 # ...and Carol with 🎉 (key 6): now Alice may send.
 keys carol Escape
@@ -122,11 +137,36 @@ for u in "${users[@]}"; do
     [[ $n -eq 1 ]] || { echo "$u shows \"second message\" $n times" >&2; exit 1; }
 done
 
-# Ctrl+C quits cleanly and gives the terminal back.
-for u in "${users[@]}"; do keys "$u" C-c; done
-for u in "${users[@]}"; do wait_for "$u" "EXITED 0"; done
+# A hung server (stopped, not killed): shown within 10 s (HTTP/2 keepalive), and the
+# client is back within 5 s of the server continuing.
+kill -STOP "$server_pid"
+stopped_at=$SECONDS
+wait_for alice "reconnecting" 10
+echo "ok: the stopped server showed after $((SECONDS - stopped_at)) s"
+kill -CONT "$server_pid"
+wait_for alice "● connected" 5
+keys bob i
+type_line bob "after the pause"
+wait_for alice "after the pause"
 
-# Quitting signs out: no session is left on the server to be queued every event.
+# Ctrl+C quits cleanly and gives the terminal back.
+for u in alice bob; do keys "$u" C-c; done
+for u in alice bob; do wait_for "$u" "EXITED 0"; done
+
+# A closed terminal (an ssh drop: SIGHUP, then EOF/EIO on input) ends the client at
+# once; it used to spin at half a core.
+carol_pid=$(pgrep -P "$(tm display -p -t carol '#{pane_pid}')" -x chat-tui)
+tm kill-session -t carol
+closed_ms=$(date +%s%3N)
+while kill -0 "$carol_pid" 2>/dev/null; do
+    (($(date +%s%3N) - closed_ms < 3000)) || { echo "chat-tui still running 3 s after its terminal closed" >&2; exit 1; }
+    sleep 0.02
+done
+echo "ok: chat-tui ended $(($(date +%s%3N) - closed_ms)) ms after its terminal closed"
+users=(alice bob)
+
+# Quitting signs out, also on a closed terminal: no session is left on the server to be
+# queued every event.
 sessions=$(python3 - "$work/data/chat.db" <<'PY'
 import sqlite3, sys
 print(sqlite3.connect(sys.argv[1]).execute("select count(*) from sessions").fetchone()[0])

@@ -1,0 +1,88 @@
+#!/usr/bin/env python3
+"""chat-tui on a bare pseudo-terminal that, unlike tmux, never answers terminal queries
+(as some terminals and slow ssh links do not). Checks what only a real terminal shows:
+
+- Ctrl+L redraws at once, asks the terminal nothing, and the client keeps running
+  (it used to send ESC[6n, wait for an answer and exit 1 "cursor position could not be
+  read");
+- the terminal closing (the pty master goes away: SIGHUP, then EIO on input) ends the
+  process within moments.
+
+Usage: pty_checks.py CHAT_TUI_BIN SERVER_URL WORK_DIR
+"""
+import os
+import pty
+import select
+import signal
+import struct
+import sys
+import termios
+import fcntl
+import time
+
+TIMEOUT = 20
+
+
+def read_until(fd, needle, seconds):
+    """Reads output until `needle` shows (True) or `seconds` pass (False)."""
+    out = b""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        ready, _, _ = select.select([fd], [], [], 0.05)
+        if not ready:
+            continue
+        try:
+            chunk = os.read(fd, 65536)
+        except OSError:
+            break
+        if not chunk:
+            break
+        out += chunk
+        if needle in out:
+            return True, out
+    return False, out
+
+
+def main():
+    tui, url, work = sys.argv[1:4]
+    pid, fd = pty.fork()
+    if pid == 0:
+        env = dict(os.environ, CHAT_USER="dave", CHAT_PASSWORD="password-dave",
+                   CHAT_TUI_DATA_DIR=os.path.join(work, "tui-dave"), TERM="xterm-256color")
+        os.execve(tui, [tui, "--server", url, "--sign-up"], env)
+    fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 80, 0, 0))
+    os.kill(pid, signal.SIGWINCH)
+
+    ok, out = read_until(fd, "● connected".encode(), TIMEOUT)
+    assert ok, f"never connected: {out[-500:]!r}"
+    print("ok (pty): connected")
+
+    os.write(fd, b"\x0c")  # Ctrl+L
+    ok, out = read_until(fd, "● connected".encode(), 3)
+    assert ok, f"nothing redrawn after Ctrl+L: {out[-300:]!r}"
+    assert b"\x1b[6n" not in out, "Ctrl+L asked the terminal for the cursor position"
+    # The old client gave up on the unanswered query after 2 s and exited 1.
+    time.sleep(2.5)
+    assert os.waitpid(pid, os.WNOHANG) == (0, 0), "chat-tui exited after Ctrl+L"
+    os.write(fd, b"ZQXJ")
+    ok, out = read_until(fd, b"ZQXJ", 3)
+    assert ok, f"typing after Ctrl+L is not drawn: {out[-300:]!r}"
+    print("ok (pty): Ctrl+L redraws at once, queries nothing, and the client goes on")
+
+    closed = time.monotonic()
+    os.close(fd)
+    while True:
+        done, status = os.waitpid(pid, os.WNOHANG)
+        if done:
+            break
+        if time.monotonic() - closed > 3:
+            os.kill(pid, signal.SIGKILL)
+            raise AssertionError("chat-tui still running 3 s after its terminal closed")
+        time.sleep(0.01)
+    took = int((time.monotonic() - closed) * 1000)
+    assert os.WIFEXITED(status), f"chat-tui did not exit normally: {status}"
+    print(f"ok (pty): the terminal closed and chat-tui exited ({os.WEXITSTATUS(status)}) after {took} ms")
+
+
+if __name__ == "__main__":
+    main()
