@@ -7,6 +7,7 @@
 //! mouse = false
 //! emoji = ["👍", "❤️", "😂", "😮", "😢", "🎉", "🔥", "👀", "🙏"]
 //! max_message_chars = 4000      # the server's chat.max_content_chars
+//! theme = "dark"                # or "light" (a light background), "mono" (no colour)
 //! [keys.pane]
 //! select_older = ["k", "up"]
 //! react_1 = ["1", "y"]
@@ -30,6 +31,8 @@ struct FileConfig {
     ca_file: Option<PathBuf>,
     mouse: Option<bool>,
     emoji: Option<Vec<String>>,
+    /// "dark" (the default), "light" (colours for a light background) or "mono".
+    theme: Option<String>,
     /// The server's `chat.max_content_chars`, if it is not the default.
     max_message_chars: Option<usize>,
     #[serde(default)]
@@ -54,6 +57,7 @@ pub struct Config {
     pub emoji: Vec<String>,
     pub mouse: bool,
     pub color: bool,
+    pub light: bool,
     pub max_chars: usize,
     pub credentials: Option<Credentials>,
 }
@@ -164,6 +168,13 @@ pub fn load(cli: &Cli) -> anyhow::Result<Config> {
     let emoji = file
         .emoji
         .unwrap_or_else(|| DEFAULT_EMOJI_SET.iter().map(|e| (*e).to_owned()).collect());
+    let (color, light) = match file.theme.as_deref().unwrap_or("dark") {
+        // https://no-color.org: present and not empty disables colour, whatever the theme.
+        "dark" => (env("NO_COLOR").is_none(), false),
+        "light" => (env("NO_COLOR").is_none(), true),
+        "mono" => (false, false),
+        other => bail!("config file: theme must be \"dark\", \"light\" or \"mono\", got {other:?}"),
+    };
     let credentials = match (env("CHAT_USER"), std::env::var("CHAT_PASSWORD").ok()) {
         (Some(user_name), Some(password)) => Some(Credentials {
             user_name,
@@ -179,8 +190,8 @@ pub fn load(cli: &Cli) -> anyhow::Result<Config> {
         keymap,
         emoji,
         mouse: cli.mouse || file.mouse.unwrap_or(false),
-        // https://no-color.org: present and not empty disables colour.
-        color: env("NO_COLOR").is_none(),
+        color,
+        light,
         max_chars: file.max_message_chars.unwrap_or(DEFAULT_MAX_CHARS),
         credentials,
     })

@@ -87,6 +87,8 @@ pub enum Action {
     PageDown,
     Oldest,
     Newest,
+    /// Jump to the first message that arrived while the user looked elsewhere.
+    FirstUnread,
     /// Toggle the Nth emoji of the set (0-based).
     React(u8),
     ReactDefault,
@@ -131,6 +133,7 @@ impl Action {
             PageDown,
             Oldest,
             Newest,
+            FirstUnread,
             ReactDefault,
             FocusInput,
             SignOut,
@@ -174,6 +177,7 @@ impl Action {
             PageDown => "page_down",
             Oldest => "oldest",
             Newest => "newest",
+            FirstUnread => "first_unread",
             React(n) => return format!("react_{}", n + 1),
             ReactDefault => "react_default",
             FocusInput => "focus_input",
@@ -217,6 +221,7 @@ impl Action {
             PageDown => "page down",
             Oldest => "oldest loaded message",
             Newest => "newest message",
+            FirstUnread => "first unread message",
             React(_) => "toggle Nth reaction",
             ReactDefault => "toggle 👍",
             FocusInput => "back to typing",
@@ -306,6 +311,7 @@ impl Default for KeyMap {
             (Pane, Oldest, key(K::Home)),
             (Pane, Newest, ch('G')),
             (Pane, Newest, key(K::End)),
+            (Pane, FirstUnread, ch('u')),
         ];
         for n in 0..9u8 {
             b.push((Pane, React(n), ch(char::from(b'1' + n))));

@@ -26,6 +26,7 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
         emoji: config.emoji.clone(),
         utc_offset: Local::now().offset().fix(),
         color: config.color,
+        light: config.light,
         max_chars: config.max_chars,
     };
     let mut state = State::new(settings, config.keymap.clone());

@@ -187,6 +187,8 @@ pub struct Settings {
     pub utc_offset: FixedOffset,
     /// False when NO_COLOR is set: then emphasis uses bold, reverse and underline only.
     pub color: bool,
+    /// `theme = "light"`: author colours dark enough for a light background.
+    pub light: bool,
     /// The server's limit on a message, in characters (its default unless configured):
     /// the input counts down to it and longer drafts are refused before sending.
     pub max_chars: usize,
@@ -199,6 +201,7 @@ impl Default for Settings {
             emoji: DEFAULT_EMOJI_SET.iter().map(|e| (*e).to_owned()).collect(),
             utc_offset: Utc.fix(),
             color: true,
+            light: false,
             max_chars: DEFAULT_MAX_CHARS,
         }
     }

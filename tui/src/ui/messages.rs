@@ -63,6 +63,26 @@ pub fn message_lines(state: &State, index: usize, content_width: u16) -> Vec<Lin
     };
     let mut lines = Vec::new();
 
+    // A new day starts a new section: "── Tuesday 1 December 2026 ──", also above the
+    // first message loaded, so every message's date can be read off the screen.
+    let day = local_datetime(state, message, "%Y-%m-%d");
+    let previous = index
+        .checked_sub(1)
+        .and_then(|i| timeline.messages.get(i))
+        .map(|m| local_datetime(state, m, "%Y-%m-%d"));
+    if !day.is_empty() && previous.as_deref() != Some(day.as_str()) {
+        let label = format!(" {} ", local_datetime(state, message, "%A %-d %B %Y"));
+        let total = max + usize::from(GUTTER);
+        let side = total.saturating_sub(width(&label)) / 2;
+        lines.push(Line::from(Span::styled(
+            text::truncate(
+                &format!("{}{label}{}", "─".repeat(side), "─".repeat(side)),
+                total,
+            ),
+            theme.dim(),
+        )));
+    }
+
     if timeline.unread_marker.as_deref() == Some(message.message_id.as_str()) {
         let label = " new ";
         let total = max + usize::from(GUTTER);
@@ -74,8 +94,17 @@ pub fn message_lines(state: &State, index: usize, content_width: u16) -> Vec<Lin
     }
 
     let name = text::clean(&message.user_name, false);
-    let time = local_time(state, message);
-    let name_style = if mine { theme.own_name() } else { theme.name() };
+    // The selected message shows its full date; the others only the time.
+    let time = if selected {
+        local_datetime(state, message, "%a %-d %b %Y %H:%M")
+    } else {
+        local_time(state, message)
+    };
+    let name_style = if mine {
+        theme.own_name()
+    } else {
+        theme.author(&message.user_name, state.settings.light)
+    };
     let name_room = max.saturating_sub(width(&time) + 2).max(1);
     lines.push(Line::from(vec![
         gutter.clone(),

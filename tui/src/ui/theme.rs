@@ -33,8 +33,20 @@ impl Theme {
         Style::new().add_modifier(Modifier::BOLD)
     }
 
-    pub fn name(self) -> Style {
-        self.fg(Color::Yellow).add_modifier(Modifier::BOLD)
+    /// Another user's name: a colour of its own, the same on every screen and in every
+    /// session (a hash of the name), from a set readable on the background the theme is
+    /// for. Bold only under NO_COLOR.
+    pub fn author(self, name: &str, light: bool) -> Style {
+        // xterm-256 colours of middle brightness; the light set is darker.
+        const DARK: [u8; 10] = [75, 114, 179, 176, 80, 215, 141, 150, 211, 117];
+        const LIGHT: [u8; 10] = [25, 28, 94, 90, 30, 130, 55, 58, 125, 24];
+        // FNV-1a: stable across runs and platforms (std's hasher is not).
+        let hash = name.bytes().fold(0x811c_9dc5_u32, |h, b| {
+            (h ^ u32::from(b)).wrapping_mul(0x0100_0193)
+        });
+        let set = if light { LIGHT } else { DARK };
+        let pick = set[usize::try_from(hash).unwrap_or(0) % set.len()];
+        self.fg(Color::Indexed(pick)).add_modifier(Modifier::BOLD)
     }
 
     pub fn own_name(self) -> Style {

@@ -165,6 +165,13 @@ fn on_action(state: &mut State, action: Action, effects: &mut Vec<Effect>) {
             let last = state.timeline.last_index();
             view::select(state, last, effects);
         }
+        Action::FirstUnread => {
+            let t = &state.timeline;
+            match t.unread_marker.as_deref().and_then(|id| t.index_of(id)) {
+                Some(i) => view::select(state, i, effects),
+                None => state.notice = Some(Notice::info("no unread messages")),
+            }
+        }
         Action::React(n) => {
             if let Some(emoji) = state.settings.emoji.get(usize::from(n)).cloned() {
                 toggle_reaction(state, &emoji, effects);

@@ -234,3 +234,46 @@ fn sign_out_asks_first() {
     let effects = key(&mut state, KeyCode::Char('y'));
     assert_eq!(commands(&effects), vec![Command::SignOut]);
 }
+
+#[test]
+fn u_jumps_to_the_first_unread_message() {
+    let messages: Vec<_> = (0..30)
+        .map(|i| msg(&format!("m{i:02}"), "alice", &format!("line {i}"), i))
+        .collect();
+    let mut state = with_messages(messages);
+    key(&mut state, KeyCode::Esc);
+    key(&mut state, KeyCode::Char('u'));
+    assert!(
+        state
+            .notice
+            .as_ref()
+            .is_some_and(|n| n.text == "no unread messages")
+    );
+    key(&mut state, KeyCode::Char('g'));
+    net(
+        &mut state,
+        posted(1, msg("n1", "bob", "while you were up there", 40)),
+    );
+    net(&mut state, posted(2, msg("n2", "bob", "and this", 41)));
+    key(&mut state, KeyCode::Char('u'));
+    assert_eq!(
+        state
+            .timeline
+            .selected_message()
+            .map(|m| m.message_id.as_str()),
+        Some("n1")
+    );
+    assert!(rows(&mut state).contains("while you were up there"));
+}
+
+#[test]
+fn days_are_separated_and_the_selected_message_shows_its_date() {
+    let mut yesterday = msg("m0", "alice", "late last night", -20 * 60);
+    yesterday.user_name = "alice".to_owned();
+    let mut state = with_messages(vec![yesterday, msg("m1", "bob", "good morning", 1)]);
+    let shown = rows(&mut state);
+    assert!(shown.contains(" Saturday 28 February 2026 "), "{shown}");
+    assert!(shown.contains(" Sunday 1 March 2026 "), "{shown}");
+    key(&mut state, KeyCode::Esc);
+    assert!(rows(&mut state).contains("Sun 1 Mar 2026 14:01"));
+}
