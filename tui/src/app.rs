@@ -1,6 +1,7 @@
 //! The client's core, free of I/O: the state, the events that change it, and the
 //! effects it asks for. `update::update` is the only place the state changes.
 
+pub mod commands;
 pub mod editor;
 pub mod effect;
 pub mod event;

@@ -89,6 +89,10 @@ pub enum Action {
     Newest,
     /// Jump to the first message that arrived while the user looked elsewhere.
     FirstUnread,
+    /// Start a `:` command (from the pane).
+    CommandLine,
+    /// Ctrl+X: the first key of Ctrl+X Ctrl+E (edit the draft in $EDITOR).
+    EditorPrefix,
     /// Toggle the Nth emoji of the set (0-based).
     React(u8),
     ReactDefault,
@@ -134,6 +138,8 @@ impl Action {
             Oldest,
             Newest,
             FirstUnread,
+            CommandLine,
+            EditorPrefix,
             ReactDefault,
             FocusInput,
             SignOut,
@@ -178,6 +184,8 @@ impl Action {
             Oldest => "oldest",
             Newest => "newest",
             FirstUnread => "first_unread",
+            CommandLine => "command_line",
+            EditorPrefix => "editor_prefix",
             React(n) => return format!("react_{}", n + 1),
             ReactDefault => "react_default",
             FocusInput => "focus_input",
@@ -210,7 +218,7 @@ impl Action {
             KillToEnd => "delete to end of line",
             KillWord => "delete previous word",
             Yank => "paste deleted text",
-            Send => "send (or :signout, :quit)",
+            Send => "send (or run a :command)",
             Newline => "insert a newline",
             HistoryPrev => "previous sent message",
             HistoryNext => "next sent message",
@@ -222,6 +230,8 @@ impl Action {
             Oldest => "oldest loaded message",
             Newest => "newest message",
             FirstUnread => "first unread message",
+            CommandLine => "a : command (Tab completes)",
+            EditorPrefix => "then Ctrl+E: edit in $EDITOR",
             React(_) => "toggle Nth reaction",
             ReactDefault => "toggle 👍",
             FocusInput => "back to typing",
@@ -312,6 +322,8 @@ impl Default for KeyMap {
             (Pane, Newest, ch('G')),
             (Pane, Newest, key(K::End)),
             (Pane, FirstUnread, ch('u')),
+            (Pane, CommandLine, ch(':')),
+            (Input, EditorPrefix, ctrl('x')),
         ];
         for n in 0..9u8 {
             b.push((Pane, React(n), ch(char::from(b'1' + n))));

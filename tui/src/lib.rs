@@ -12,6 +12,7 @@
 pub mod app;
 pub mod cli;
 pub mod config;
+pub mod external_editor;
 pub mod input;
 pub mod keymap;
 pub mod logging;

@@ -5,10 +5,10 @@
 use crate::app::state::{Settings, State};
 use crate::app::{Effect, Event, auto_sign_in, update};
 use crate::config::Config;
-use crate::input;
 use crate::net::{self, NetHandle};
 use crate::terminal::{self, Tui};
 use crate::ui;
+use crate::{external_editor, input};
 use chrono::{Local, Offset};
 use ratatui::layout::Size;
 use tokio::sync::mpsc;
@@ -18,7 +18,7 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
     let (events, mut queue) = mpsc::unbounded_channel::<Event>();
     let net = net::spawn(&config.server, config.ca_file.as_deref(), events.clone())?;
     let (mut tui, guard) = terminal::setup(config.mouse)?;
-    input::spawn(events.clone());
+    let input = input::spawn(events.clone());
     spawn_signal_handlers(events.clone());
 
     let settings = Settings {
@@ -40,7 +40,13 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
             c.sign_up,
         ));
     }
-    let mut quit = apply(&mut tui, &net, &events, effects);
+    let io = Io {
+        net: &net,
+        events: &events,
+        input: &input,
+        config: &config,
+    };
+    let mut quit = apply(&mut tui, &io, effects);
 
     while !quit {
         // A terminal that cannot be written to is gone (an ssh drop): leave cleanly.
@@ -51,14 +57,14 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
         let Some(event) = queue.recv().await else {
             break;
         };
-        quit = handle(&mut tui, &net, &events, &mut state, event);
+        quit = handle(&mut tui, &io, &mut state, event);
         // Take everything already queued before drawing again: a burst of events
         // (a reconnect replaying a backlog, a paste) costs one redraw, not hundreds.
         while !quit {
             let Ok(event) = queue.try_recv() else {
                 break;
             };
-            quit = handle(&mut tui, &net, &events, &mut state, event);
+            quit = handle(&mut tui, &io, &mut state, event);
         }
     }
     drop(guard);
@@ -67,31 +73,42 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// What carrying out effects needs besides the terminal.
+struct Io<'a> {
+    net: &'a NetHandle,
+    events: &'a mpsc::UnboundedSender<Event>,
+    input: &'a input::Input,
+    config: &'a Config,
+}
+
 /// One event: the state's update, then its effects. True when it is time to quit.
-fn handle(
-    tui: &mut Tui,
-    net: &NetHandle,
-    events: &mpsc::UnboundedSender<Event>,
-    state: &mut State,
-    event: Event,
-) -> bool {
+fn handle(tui: &mut Tui, io: &Io<'_>, state: &mut State, event: Event) -> bool {
     if let Event::Resize(width, height) = event {
         tui.backend_mut().set_size(Size::new(width, height));
     }
-    apply(tui, net, events, update(state, event))
+    apply(tui, io, update(state, event))
 }
 
 /// Carries out effects; true when it is time to quit.
-fn apply(
-    tui: &mut Tui,
-    net: &NetHandle,
-    events: &mpsc::UnboundedSender<Event>,
-    effects: Vec<Effect>,
-) -> bool {
+fn apply(tui: &mut Tui, io: &Io<'_>, effects: Vec<Effect>) -> bool {
     let mut quit = false;
     for effect in effects {
         match effect {
-            Effect::Net(command) => net.send(command),
+            Effect::Net(command) => io.net.send(command),
+            Effect::EditDraft { text } => {
+                let result = external_editor::edit(
+                    tui,
+                    io.input,
+                    &io.config.data_dir,
+                    io.config.mouse,
+                    &text,
+                );
+                let _ = io.events.send(Event::Edited(result));
+                // The size may have changed while the editor had the screen.
+                if let Ok((w, h)) = crossterm::terminal::size() {
+                    let _ = io.events.send(Event::Resize(w, h));
+                }
+            }
             Effect::ClearScreen => {
                 // Only writes (see QuietBackend); a failure shows at the next draw.
                 if let Err(e) = tui.clear() {
@@ -99,7 +116,7 @@ fn apply(
                 }
             }
             Effect::Wake { after, token } => {
-                let events = events.clone();
+                let events = io.events.clone();
                 tokio::spawn(async move {
                     tokio::time::sleep(after).await;
                     let _ = events.send(Event::Wake(token));

@@ -58,6 +58,21 @@ pub fn restore(mouse: bool) {
     let _ = disable_raw_mode();
 }
 
+/// Gives the terminal to another program for a while (see `external_editor`).
+pub fn suspend(mouse: bool) {
+    restore(mouse);
+}
+
+/// Takes it back after `suspend`.
+pub fn resume(mouse: bool) {
+    let _ = enable_raw_mode();
+    let mut stdout = io::stdout();
+    let _ = execute!(stdout, EnterAlternateScreen, EnableBracketedPaste);
+    if mouse {
+        let _ = execute!(stdout, EnableMouseCapture);
+    }
+}
+
 fn install_panic_hook(mouse: bool) {
     let previous = std::panic::take_hook();
     std::panic::set_hook(Box::new(move |info| {

@@ -5,6 +5,8 @@
 - Ctrl+L redraws at once, asks the terminal nothing, and the client keeps running
   (it used to send ESC[6n, wait for an answer and exit 1 "cursor position could not be
   read");
+- Ctrl+X Ctrl+E hands the draft to $EDITOR (here a script that rewrites it) and the
+  edited text comes back as the draft, with the keyboard working afterwards;
 - the terminal closing (the pty master goes away: SIGHUP, then EIO on input) ends the
   process within moments.
 
@@ -45,10 +47,16 @@ def read_until(fd, needle, seconds):
 
 def main():
     tui, url, work = sys.argv[1:4]
+    editor = os.path.join(work, "editor.sh")
+    with open(editor, "w") as f:
+        # Appends to the draft it is given, as a person would.
+        f.write('#!/bin/sh\nprintf "%sEditedInEditor" "$(cat "$1")" > "$1"\n')
+    os.chmod(editor, 0o755)
     pid, fd = pty.fork()
     if pid == 0:
         env = dict(os.environ, CHAT_USER="dave", CHAT_PASSWORD="password-dave",
-                   CHAT_TUI_DATA_DIR=os.path.join(work, "tui-dave"), TERM="xterm-256color")
+                   CHAT_TUI_DATA_DIR=os.path.join(work, "tui-dave"), TERM="xterm-256color",
+                   EDITOR=editor, VISUAL="")
         os.execve(tui, [tui, "--server", url, "--sign-up"], env)
     fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 80, 0, 0))
     os.kill(pid, signal.SIGWINCH)
@@ -68,6 +76,14 @@ def main():
     ok, out = read_until(fd, b"ZQXJ", 3)
     assert ok, f"typing after Ctrl+L is not drawn: {out[-300:]!r}"
     print("ok (pty): Ctrl+L redraws at once, queries nothing, and the client goes on")
+
+    os.write(fd, b"\x18\x05")  # Ctrl+X Ctrl+E
+    ok, out = read_until(fd, b"ZQXJEditedInEditor", 5)
+    assert ok, f"the edited draft did not come back: {out[-300:]!r}"
+    os.write(fd, b"\x15")  # Ctrl+U: the keyboard is ours again
+    ok, out = read_until(fd, b"type a message", 3)
+    assert ok, f"keys after the editor are not read: {out[-300:]!r}"
+    print("ok (pty): Ctrl+X Ctrl+E edits the draft in $EDITOR and comes back")
 
     closed = time.monotonic()
     os.close(fd)

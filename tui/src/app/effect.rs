@@ -15,6 +15,11 @@ pub enum Effect {
         after: Duration,
         token: Timer,
     },
+    /// Suspend the screen, let the user edit `text` in $VISUAL/$EDITOR, send the result
+    /// back as `Event::Edited`.
+    EditDraft {
+        text: String,
+    },
     Quit,
 }
 

@@ -229,6 +229,8 @@ pub struct State {
     pub notice_serial: u64,
     /// A y/n question waiting on the status line.
     pub confirm: Option<Confirm>,
+    /// The first key of a two-key chord (Ctrl+X of Ctrl+X Ctrl+E), waiting for the second.
+    pub chord: Option<crate::keymap::Action>,
     pub send_status: Option<SendStatus>,
     pub sending: Option<PendingSend>,
     /// The help overlay, when open, with its scroll offset.
@@ -257,6 +259,7 @@ impl State {
             notice: None,
             notice_serial: 0,
             confirm: None,
+            chord: None,
             send_status: None,
             sending: None,
             help: None,

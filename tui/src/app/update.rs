@@ -1,6 +1,7 @@
 //! `update(state, event) -> effects`: every change to the client state happens here,
 //! synchronously and without I/O, which is what makes the client testable.
 
+mod command_line;
 mod keys;
 mod net;
 pub mod view;
@@ -78,6 +79,7 @@ fn handle(state: &mut State, event: Event, effects: &mut Vec<Effect>) {
         }
         Event::Scroll(delta) => view::scroll_by(state, delta, effects),
         Event::Net(event) => net::on_net(state, event, effects),
+        Event::Edited(result) => command_line::edited(state, result),
         Event::Wake(Timer::NoticeExpired(serial)) => {
             if serial == state.notice_serial {
                 state.notice = None;

@@ -44,6 +44,34 @@ fn section(state: &State, context: Context, theme: Theme, column: usize) -> Vec<
     lines
 }
 
+/// The `:` commands, from the same table that runs them.
+fn commands_section(theme: Theme, column: usize) -> Vec<Line<'static>> {
+    let mut lines = vec![Line::from(Span::styled(
+        "Commands (type in the input, Tab completes)",
+        theme.bold(),
+    ))];
+    for spec in crate::app::commands::COMMANDS {
+        let mut name = format!(":{}", spec.name);
+        for alias in spec.aliases {
+            name.push_str(&format!(", :{alias}"));
+        }
+        let pad = MAX_KEY_COLUMN.saturating_sub(width(&name)).max(1);
+        if 2 + width(&name) + pad + width(spec.description) <= column {
+            lines.push(Line::from(vec![
+                Span::styled(format!("  {name}{}", " ".repeat(pad)), theme.warn()),
+                Span::raw(spec.description),
+            ]));
+        } else {
+            lines.push(Line::from(Span::styled(format!("  {name}"), theme.warn())));
+            for part in text::wrap(spec.description, column.saturating_sub(6).max(8)) {
+                lines.push(Line::from(format!("      {part}")));
+            }
+        }
+    }
+    lines.push(Line::default());
+    lines
+}
+
 /// The overlay's columns: one on narrow screens, two when there is room.
 pub fn help_columns(state: &State, two: bool, width: usize) -> Vec<Vec<Line<'static>>> {
     let theme = Theme::new(state.settings.color);
@@ -62,11 +90,15 @@ pub fn help_columns(state: &State, two: bool, width: usize) -> Vec<Vec<Line<'sta
     };
     contexts
         .iter()
-        .map(|column| {
+        .enumerate()
+        .map(|(i, column)| {
             let mut lines: Vec<Line<'static>> = column
                 .iter()
                 .flat_map(|c| section(state, *c, theme, width))
                 .collect();
+            if i == 0 && state.screen == Screen::Chat {
+                lines.extend(commands_section(theme, width));
+            }
             lines.pop(); // the blank line after the last section
             lines
         })

@@ -89,8 +89,13 @@ pub fn render(state: &State, layout: &ChatLayout, frame: &mut Frame) {
     let theme = Theme::new(state.settings.color);
     let area = layout.input;
     let focused = state.focus == Focus::Input && state.help.is_none();
+    let commands = crate::app::commands::matching(state.draft.editor.text());
     let title = if state.sending.is_some() {
         " sending… ".to_owned()
+    } else if focused && !commands.is_empty() {
+        // Typing a command: which ones match (Tab completes).
+        let names: Vec<String> = commands.iter().map(|c| format!(":{}", c.name)).collect();
+        format!(" {} ", names.join(" "))
     } else if focused && area.width >= 60 {
         format!(
             " message · {} newline ",

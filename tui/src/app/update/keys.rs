@@ -6,6 +6,7 @@ use super::super::state::{
     Confirm, Field, Focus, MAX_BYTES, Notice, NoticeKind, PendingSend, Screen, State,
 };
 use super::super::timeline::Overlay;
+use super::command_line;
 use super::view;
 use crate::keymap::Action;
 use crate::text;
@@ -22,6 +23,22 @@ pub fn on_key(state: &mut State, key: &KeyEvent, effects: &mut Vec<Effect>) {
     }
     if let Some(question) = state.confirm.take() {
         on_confirm_key(state, question, key, effects);
+        return;
+    }
+    if let Some(prefix) = state.chord.take() {
+        // Ctrl+X then Ctrl+E (readline's edit-and-execute): the draft in $EDITOR. Any
+        // other key cancels the chord and does what it does.
+        let ctrl_e =
+            key.code == KeyCode::Char('e') && key.modifiers.contains(KeyModifiers::CONTROL);
+        if prefix == Action::EditorPrefix && ctrl_e {
+            command_line::edit_externally(state, effects);
+            return;
+        }
+    }
+    if key.code == KeyCode::Tab
+        && state.context() == crate::keymap::Context::Input
+        && command_line::complete(state)
+    {
         return;
     }
     let context = state.context();
@@ -165,13 +182,14 @@ fn on_action(state: &mut State, action: Action, effects: &mut Vec<Effect>) {
             let last = state.timeline.last_index();
             view::select(state, last, effects);
         }
-        Action::FirstUnread => {
-            let t = &state.timeline;
-            match t.unread_marker.as_deref().and_then(|id| t.index_of(id)) {
-                Some(i) => view::select(state, i, effects),
-                None => state.notice = Some(Notice::info("no unread messages")),
+        Action::FirstUnread => first_unread(state, effects),
+        Action::CommandLine => {
+            state.focus = Focus::Input;
+            if state.draft.editor.is_empty() {
+                state.draft.editor.insert_char(':');
             }
         }
+        Action::EditorPrefix => state.chord = Some(Action::EditorPrefix),
         Action::React(n) => {
             if let Some(emoji) = state.settings.emoji.get(usize::from(n)).cloned() {
                 toggle_reaction(state, &emoji, effects);
@@ -211,7 +229,7 @@ fn edit(editor: &mut Editor, action: Action) {
     }
 }
 
-fn sign_out(state: &mut State, effects: &mut Vec<Effect>) {
+pub fn sign_out(state: &mut State, effects: &mut Vec<Effect>) {
     state.notice = Some(Notice::info("signing out…"));
     effects.push(Effect::Net(Command::SignOut));
 }
@@ -221,24 +239,9 @@ fn send_draft(state: &mut State, effects: &mut Vec<Effect>) {
     if text.trim().is_empty() {
         return;
     }
-    // A few commands, typed where the user already is. Anything else is a message.
-    match text.trim() {
-        ":signout" | ":sign-out" | ":logout" => {
-            state.draft.editor.take();
-            sign_out(state, effects);
-            return;
-        }
-        ":quit" | ":q" => {
-            state.quitting = true;
-            effects.push(Effect::Quit);
-            return;
-        }
-        ":help" => {
-            state.draft.editor.take();
-            state.help = Some(0);
-            return;
-        }
-        _ => {}
+    // A `:` command, typed where the user already is. Anything else is a message.
+    if command_line::run_draft(state, effects) {
+        return;
     }
     if state.sending.is_some() {
         state.notice = Some(Notice::info("still sending the previous message…"));
@@ -268,6 +271,14 @@ fn send_draft(state: &mut State, effects: &mut Vec<Effect>) {
         content: text,
         client_request_id,
     }));
+}
+
+pub fn first_unread(state: &mut State, effects: &mut Vec<Effect>) {
+    let t = &state.timeline;
+    match t.unread_marker.as_deref().and_then(|id| t.index_of(id)) {
+        Some(i) => view::select(state, i, effects),
+        None => state.notice = Some(Notice::info("no unread messages")),
+    }
 }
 
 /// The server's wording for a message over its limits (see `chat.max_content_*`).

@@ -277,3 +277,86 @@ fn days_are_separated_and_the_selected_message_shows_its_date() {
     key(&mut state, KeyCode::Esc);
     assert!(rows(&mut state).contains("Sun 1 Mar 2026 14:01"));
 }
+
+#[test]
+fn the_command_line_completes_runs_and_leaves_messages_alone() {
+    let mut state = with_messages(three());
+    key(&mut state, KeyCode::Esc);
+    key(&mut state, KeyCode::Char(':'));
+    assert_eq!(state.focus, Focus::Input);
+    assert_eq!(state.draft.editor.text(), ":");
+    assert!(
+        rows(&mut state).contains(":help :edit :unread"),
+        "the commands are listed"
+    );
+    type_text(&mut state, "he");
+    key(&mut state, KeyCode::Tab);
+    assert_eq!(state.draft.editor.text(), ":help", "Tab completes");
+    let effects = key(&mut state, KeyCode::Enter);
+    assert!(commands(&effects).is_empty());
+    assert_eq!(state.help, Some(0));
+    // :help lists every command, generated from the table that runs them.
+    let help = screen(&mut state, 120, 40);
+    for spec in chat_tui::app::commands::COMMANDS {
+        assert!(
+            help.contains(&format!(":{}", spec.name)),
+            ":{} missing",
+            spec.name
+        );
+    }
+    key(&mut state, KeyCode::Esc);
+
+    type_text(&mut state, ":nope");
+    let effects = key(&mut state, KeyCode::Enter);
+    assert!(commands(&effects).is_empty());
+    assert_eq!(state.draft.editor.text(), ":nope", "kept to be corrected");
+    assert!(rows(&mut state).contains("unknown command :nope"));
+
+    let mut state = with_messages(three());
+    type_text(&mut state, ":)");
+    let effects = key(&mut state, KeyCode::Enter);
+    assert!(
+        commands(&effects)
+            .iter()
+            .any(|c| matches!(c, Command::Send { content, .. } if content == ":)")),
+        "a smiley is a message: {effects:?}"
+    );
+}
+
+#[test]
+fn ctrl_x_ctrl_e_hands_the_draft_to_the_editor_and_takes_it_back() {
+    let mut state = with_messages(three());
+    type_text(&mut state, "a draft");
+    ctrl(&mut state, 'x');
+    let effects = ctrl(&mut state, 'e');
+    assert_eq!(
+        effects,
+        vec![Effect::EditDraft {
+            text: "a draft".to_owned()
+        }]
+    );
+    // Editors end the file with a newline; it is not part of the message.
+    update(
+        &mut state,
+        Event::Edited(Ok("a better draft\nin two lines\n".to_owned())),
+    );
+    assert_eq!(state.draft.editor.text(), "a better draft\nin two lines");
+    // A failed editor keeps the draft and says why.
+    update(
+        &mut state,
+        Event::Edited(Err("vi exited with 1".to_owned())),
+    );
+    assert_eq!(state.draft.editor.text(), "a better draft\nin two lines");
+    assert!(rows(&mut state).contains("the editor failed"));
+    // :edit does the same; Ctrl+X then another key is that key.
+    let mut state = with_messages(three());
+    ctrl(&mut state, 'x');
+    type_text(&mut state, "x");
+    assert_eq!(state.draft.editor.text(), "x");
+    state.draft.editor.set_text(":edit");
+    let effects = key(&mut state, KeyCode::Enter);
+    assert!(
+        matches!(effects.as_slice(), [Effect::EditDraft { .. }]),
+        "{effects:?}"
+    );
+}
