@@ -10,6 +10,7 @@
 //! - [`config`], [`cli`], [`logging`], [`terminal`]: setting up the process.
 
 pub mod app;
+pub mod cache;
 pub mod cli;
 pub mod config;
 pub mod external_editor;

@@ -8,7 +8,7 @@ use crate::config::Config;
 use crate::net::{self, NetHandle};
 use crate::terminal::{self, Tui};
 use crate::ui;
-use crate::{external_editor, input};
+use crate::{cache, external_editor, input};
 use chrono::{Local, Offset};
 use ratatui::layout::Size;
 use tokio::sync::mpsc;
@@ -114,6 +114,26 @@ fn apply(tui: &mut Tui, io: &Io<'_>, effects: Vec<Effect>) -> bool {
                 if let Err(e) = tui.clear() {
                     info!(%e, "clearing the screen failed");
                 }
+            }
+            Effect::LoadCache { user_id } => {
+                let dir = &io.config.data_dir;
+                if let Some(page) = cache::load(dir, &io.config.server, &user_id) {
+                    let _ = io.events.send(Event::CacheLoaded(page));
+                }
+            }
+            Effect::SaveCache {
+                user_id,
+                messages,
+                has_more,
+            } => cache::save(
+                &io.config.data_dir,
+                &io.config.server,
+                &user_id,
+                &messages,
+                has_more,
+            ),
+            Effect::ForgetCache { user_id } => {
+                cache::forget(&io.config.data_dir, &io.config.server, &user_id);
             }
             Effect::Wake { after, token } => {
                 let events = io.events.clone();

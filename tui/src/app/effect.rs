@@ -1,9 +1,10 @@
 //! What `update` asks the outside world to do. `update` itself never does I/O; the run
 //! loop carries these out (network commands go to the network task).
 
+use chat_protocol::chat::v1::Message;
 use std::time::Duration;
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum Effect {
     Net(Command),
     /// Clear and fully redraw the terminal (Ctrl+L), e.g. after another program wrote to it.
@@ -19,6 +20,20 @@ pub enum Effect {
     /// back as `Event::Edited`.
     EditDraft {
         text: String,
+    },
+    /// Read the cached messages of this user (answered with `Event::CacheLoaded`).
+    LoadCache {
+        user_id: String,
+    },
+    /// Keep the newest messages for the next start.
+    SaveCache {
+        user_id: String,
+        messages: Vec<Message>,
+        has_more: bool,
+    },
+    /// Signed out on purpose: nothing of the conversation stays on disk.
+    ForgetCache {
+        user_id: String,
     },
     Quit,
 }

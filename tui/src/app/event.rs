@@ -17,6 +17,8 @@ pub enum Event {
     /// Mouse wheel (only with `--mouse`): negative is up.
     Scroll(isize),
     Net(NetEvent),
+    /// The messages cached at the last run, drawn until the server's page arrives.
+    CacheLoaded(Page),
     /// The draft back from the external editor (`Effect::EditDraft`), or why not.
     Edited(Result<String, String>),
     /// A wake-up `update` asked for with `Effect::Wake`.

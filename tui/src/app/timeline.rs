@@ -36,6 +36,8 @@ pub struct Timeline {
     pub view_lift: usize,
     /// The first page has arrived.
     pub loaded: bool,
+    /// What is shown came from the cache of the last run; the server's page is due.
+    pub from_cache: bool,
     /// The last attempt to load the first page failed (the pane says so until Ctrl+R).
     pub load_failed: bool,
     /// Older pages exist on the server.

@@ -62,6 +62,18 @@ pub fn update(state: &mut State, event: Event) -> Vec<Effect> {
             token: Timer::NoticeExpired(state.notice_serial),
         });
     }
+    // Whatever the way out, the conversation is kept for a quick start next time.
+    if let Some(at) = effects.iter().position(|e| *e == Effect::Quit)
+        && let Some(me) = &state.me
+        && state.timeline.loaded
+    {
+        let save = Effect::SaveCache {
+            user_id: me.user_id.clone(),
+            messages: state.timeline.messages.clone(),
+            has_more: state.timeline.has_more,
+        };
+        effects.insert(at, save);
+    }
     // A refused draft that was deleted needs no "Enter retries" any more.
     if state.draft.editor.is_empty() && !state.draft.refused_in_history {
         state.draft.reason = None;
@@ -80,6 +92,7 @@ fn handle(state: &mut State, event: Event, effects: &mut Vec<Effect>) {
         Event::Scroll(delta) => view::scroll_by(state, delta, effects),
         Event::Net(event) => net::on_net(state, event, effects),
         Event::Edited(result) => command_line::edited(state, result),
+        Event::CacheLoaded(page) => net::on_cache(state, page, effects),
         Event::Wake(Timer::NoticeExpired(serial)) => {
             if serial == state.notice_serial {
                 state.notice = None;

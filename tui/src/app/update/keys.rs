@@ -231,6 +231,9 @@ fn edit(editor: &mut Editor, action: Action) {
 
 pub fn sign_out(state: &mut State, effects: &mut Vec<Effect>) {
     state.notice = Some(Notice::info("signing out…"));
+    effects.push(Effect::ForgetCache {
+        user_id: state.my_id().to_owned(),
+    });
     effects.push(Effect::Net(Command::SignOut));
 }
 

@@ -16,6 +16,9 @@ pub fn on_net(state: &mut State, event: NetEvent, effects: &mut Vec<Effect>) {
             state.screen = Screen::Chat;
             state.connection = Connection::Connecting;
             state.signin.error = None;
+            effects.push(Effect::LoadCache {
+                user_id: state.my_id().to_owned(),
+            });
             effects.push(Effect::Net(Command::LoadNewest));
             effects.push(Effect::Net(Command::RefreshSendStatus));
         }
@@ -46,6 +49,18 @@ pub fn on_net(state: &mut State, event: NetEvent, effects: &mut Vec<Effect>) {
         }
         NetEvent::Error(text) => state.notice = Some(Notice::error(text)),
     }
+}
+
+/// The cached messages of the last run: drawn at once if the server's page has not come
+/// yet; that page then replaces them (`Timeline::reset_to`).
+pub fn on_cache(state: &mut State, page: Page, effects: &mut Vec<Effect>) {
+    if state.timeline.loaded || page.messages.is_empty() {
+        return;
+    }
+    state.timeline.reset_to(page.messages, page.has_more);
+    state.timeline.from_cache = true;
+    state.timeline.selected = state.timeline.last_index();
+    view::after_view_change(state, effects);
 }
 
 fn auth_error_text(state: &State, error: &RpcError) -> String {
@@ -155,9 +170,15 @@ fn on_page(
     match (kind, result) {
         (PageKind::Newest, Ok(page)) => {
             state.timeline.reset_to(page.messages, page.has_more);
+            state.timeline.from_cache = false;
             if state.focus == Focus::Input || state.timeline.is_following() {
                 state.timeline.selected = state.timeline.last_index();
             }
+            effects.push(Effect::SaveCache {
+                user_id: state.my_id().to_owned(),
+                messages: state.timeline.messages.clone(),
+                has_more: state.timeline.has_more,
+            });
         }
         (PageKind::Newest, Err(error)) => {
             state.timeline.load_failed = true;

@@ -360,3 +360,75 @@ fn ctrl_x_ctrl_e_hands_the_draft_to_the_editor_and_takes_it_back() {
         "{effects:?}"
     );
 }
+
+#[test]
+fn the_cache_draws_the_last_messages_at_once_then_the_server_page_replaces_them() {
+    let mut state = new_state();
+    let effects = net(
+        &mut state,
+        NetEvent::SignedIn {
+            user_id: ME_ID.to_owned(),
+            user_name: ME.to_owned(),
+        },
+    );
+    assert_eq!(
+        effects.first(),
+        Some(&Effect::LoadCache {
+            user_id: ME_ID.to_owned()
+        }),
+        "the cache is asked for before the network"
+    );
+    update(
+        &mut state,
+        Event::CacheLoaded(Page {
+            messages: vec![msg("m1", "alice", "from the cache", 1)],
+            has_more: false,
+        }),
+    );
+    assert!(rows(&mut state).contains("from the cache"));
+    assert!(state.timeline.from_cache);
+    let effects = net(
+        &mut state,
+        newest_page(
+            vec![
+                msg("m1", "alice", "from the server", 1),
+                msg("m2", "bob", "new", 2),
+            ],
+            false,
+        ),
+    );
+    assert!(!state.timeline.from_cache);
+    let shown = rows(&mut state);
+    assert!(
+        shown.contains("from the server") && !shown.contains("from the cache"),
+        "{shown}"
+    );
+    assert!(
+        effects
+            .iter()
+            .any(|e| matches!(e, Effect::SaveCache { messages, .. } if messages.len() == 2))
+    );
+    // A cache arriving after the server's page changes nothing.
+    update(
+        &mut state,
+        Event::CacheLoaded(Page {
+            messages: vec![msg("old", "alice", "stale", 0)],
+            has_more: false,
+        }),
+    );
+    assert!(!rows(&mut state).contains("stale"));
+    // Quitting keeps the conversation for the next start; signing out forgets it.
+    let effects = ctrl(&mut state, 'c');
+    let save = effects
+        .iter()
+        .position(|e| matches!(e, Effect::SaveCache { .. }));
+    let quit = effects.iter().position(|e| *e == Effect::Quit);
+    assert!(save.is_some() && save < quit, "{effects:?}");
+    let mut state = with_messages(three());
+    key(&mut state, KeyCode::Esc);
+    key(&mut state, KeyCode::Char('S'));
+    let effects = key(&mut state, KeyCode::Char('y'));
+    assert!(effects.contains(&Effect::ForgetCache {
+        user_id: ME_ID.to_owned()
+    }));
+}
