@@ -2,7 +2,8 @@
 //! (a hook restores it before the message prints) and on signals (handled as events).
 
 use crossterm::event::{
-    DisableBracketedPaste, DisableMouseCapture, EnableBracketedPaste, EnableMouseCapture,
+    DisableBracketedPaste, DisableFocusChange, DisableMouseCapture, EnableBracketedPaste,
+    EnableFocusChange, EnableMouseCapture,
 };
 use crossterm::execute;
 use crossterm::terminal::{
@@ -34,7 +35,13 @@ pub fn setup(mouse: bool) -> io::Result<(Tui, Guard)> {
     enable_raw_mode()?;
     let guard = Guard { mouse };
     let mut stdout = io::stdout();
-    execute!(stdout, EnterAlternateScreen, EnableBracketedPaste)?;
+    // Focus reports mark what arrives while the window is elsewhere as unread.
+    execute!(
+        stdout,
+        EnterAlternateScreen,
+        EnableBracketedPaste,
+        EnableFocusChange
+    )?;
     if mouse {
         execute!(stdout, EnableMouseCapture)?;
     }
@@ -51,6 +58,7 @@ pub fn restore(mouse: bool) {
     }
     let _ = execute!(
         stdout,
+        DisableFocusChange,
         DisableBracketedPaste,
         LeaveAlternateScreen,
         crossterm::cursor::Show
@@ -67,7 +75,12 @@ pub fn suspend(mouse: bool) {
 pub fn resume(mouse: bool) {
     let _ = enable_raw_mode();
     let mut stdout = io::stdout();
-    let _ = execute!(stdout, EnterAlternateScreen, EnableBracketedPaste);
+    let _ = execute!(
+        stdout,
+        EnterAlternateScreen,
+        EnableBracketedPaste,
+        EnableFocusChange
+    );
     if mouse {
         let _ = execute!(stdout, EnableMouseCapture);
     }

@@ -16,6 +16,8 @@ pub enum Event {
     Resize(u16, u16),
     /// Mouse wheel (only with `--mouse`): negative is up.
     Scroll(isize),
+    /// The terminal window gained (true) or lost (false) focus, where the terminal says.
+    Focus(bool),
     Net(NetEvent),
     /// The messages cached at the last run, drawn until the server's page arrives.
     CacheLoaded(Page),

@@ -229,6 +229,8 @@ pub struct State {
     pub notice_serial: u64,
     /// A y/n question waiting on the status line.
     pub confirm: Option<Confirm>,
+    /// The terminal window has focus (terminals that report it; others always "have" it).
+    pub window_focused: bool,
     /// The first key of a two-key chord (Ctrl+X of Ctrl+X Ctrl+E), waiting for the second.
     pub chord: Option<crate::keymap::Action>,
     pub send_status: Option<SendStatus>,
@@ -260,6 +262,7 @@ impl State {
             notice_serial: 0,
             confirm: None,
             chord: None,
+            window_focused: true,
             send_status: None,
             sending: None,
             help: None,

@@ -90,6 +90,7 @@ fn handle(state: &mut State, event: Event, effects: &mut Vec<Effect>) {
             view::after_view_change(state, effects);
         }
         Event::Scroll(delta) => view::scroll_by(state, delta, effects),
+        Event::Focus(focused) => view::window_focus(state, focused),
         Event::Net(event) => net::on_net(state, event, effects),
         Event::Edited(result) => command_line::edited(state, result),
         Event::CacheLoaded(page) => net::on_cache(state, page, effects),

@@ -30,6 +30,8 @@ pub struct Parser {
 enum Token {
     Key(KeyEvent),
     Wheel(isize),
+    /// The terminal window gained (true) or lost focus (`Esc [I`, `Esc [O`).
+    Focus(bool),
     /// `Esc [200~`: what follows is pasted text, up to `Esc [201~`.
     PasteStart,
 }
@@ -94,6 +96,7 @@ impl Parser {
                         Some(Token::PasteStart) => self.paste = Some(Vec::new()),
                         Some(Token::Key(key)) => events.push(Event::Key(key)),
                         Some(Token::Wheel(delta)) => events.push(Event::Scroll(delta)),
+                        Some(Token::Focus(on)) => events.push(Event::Focus(on)),
                         None => {}
                     }
                 }
@@ -255,6 +258,8 @@ fn csi(b: &[u8], at_end: bool) -> Step {
         b'H' => KeyCode::Home,
         b'F' => KeyCode::End,
         b'Z' => return Step::Done(key(KeyCode::BackTab, KeyModifiers::SHIFT), used),
+        b'I' if params.is_empty() => return Step::Done(Some(Token::Focus(true)), used),
+        b'O' if params.is_empty() => return Step::Done(Some(Token::Focus(false)), used),
         b'P' | b'Q' | b'S' => KeyCode::F(last - b'P' + 1),
         b'~' => match first {
             1 | 7 => KeyCode::Home,
@@ -268,7 +273,7 @@ fn csi(b: &[u8], at_end: bool) -> Step {
             23 | 24 => KeyCode::F(u8::try_from(first - 12).unwrap_or(11)),
             _ => return Step::Done(None, used),
         },
-        // Focus reports, cursor reports, a stray paste end: nothing the user typed.
+        // Cursor reports, a stray paste end: nothing the user typed.
         _ => return Step::Done(None, used),
     };
     Step::Done(key(code, mods), used)

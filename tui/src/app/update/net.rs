@@ -130,6 +130,10 @@ fn on_posted(state: &mut State, message: Message, effects: &mut Vec<Effect>) {
         if was_on_newest || state.focus == Focus::Input {
             timeline.selected = timeline.last_index();
         }
+        if !state.window_focused && !from_me && timeline.unread_marker.is_none() {
+            // Posted while the user is in another window: where to pick up on return.
+            timeline.unread_marker = Some(id);
+        }
     } else if !from_me && (timeline.unread_marker.is_none() || timeline.unread_below == 0) {
         // The first message the user has not seen: the divider goes above it.
         timeline.unread_marker = Some(id);

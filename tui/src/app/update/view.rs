@@ -379,6 +379,17 @@ pub fn clamp_selection_to_view(state: &mut State) {
     keep_selection_in_view(state, false);
 }
 
+/// The terminal window lost or gained focus. Away, what others post is unread: the
+/// divider goes above the first of it, even with the view following. Back, that is read
+/// (the divider stays as the marker of where you left, until you send or leave again).
+pub fn window_focus(state: &mut State, focused: bool) {
+    state.window_focused = focused;
+    if !focused && state.timeline.is_following() {
+        // A fresh marker for this time away.
+        state.timeline.unread_marker = None;
+    }
+}
+
 /// Bookkeeping after the view moved: the "N new below" count, and fetching the page
 /// before the oldest message once the top of what we have is on screen.
 pub fn after_view_change(state: &mut State, effects: &mut Vec<Effect>) {

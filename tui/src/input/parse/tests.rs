@@ -121,12 +121,15 @@ fn bracketed_paste_keeps_newlines_tabs_and_escapes_inside() {
 #[test]
 fn the_mouse_wheel_and_unknown_sequences() {
     let mut p = Parser::default();
-    let events = p.feed(b"\x1b[<64;10;5M\x1b[<65;10;5M\x1b[<0;1;1M\x1b[I\x1b[12;40R\x1b[99~z");
+    let events =
+        p.feed(b"\x1b[<64;10;5M\x1b[<65;10;5M\x1b[<0;1;1M\x1b[I\x1b[12;40R\x1b[99~\x1b[Oz");
     assert_eq!(
         events,
         vec![
             Event::Scroll(-1),
             Event::Scroll(1),
+            Event::Focus(true),
+            Event::Focus(false),
             Event::Key(KeyEvent::new(KeyCode::Char('z'), NONE)),
         ]
     );

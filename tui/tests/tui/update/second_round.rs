@@ -432,3 +432,33 @@ fn the_cache_draws_the_last_messages_at_once_then_the_server_page_replaces_them(
         user_id: ME_ID.to_owned()
     }));
 }
+
+#[test]
+fn what_arrives_while_the_window_is_elsewhere_is_marked_unread() {
+    let mut state = with_messages(three());
+    update(&mut state, Event::Focus(false));
+    net(
+        &mut state,
+        posted(1, msg("n1", "bob", "while you were away", 10)),
+    );
+    net(&mut state, posted(2, msg("n2", "bob", "and more", 11)));
+    update(&mut state, Event::Focus(true));
+    assert_eq!(state.timeline.unread_marker.as_deref(), Some("n1"));
+    assert!(
+        rows(&mut state).contains("── new ─"),
+        "the divider above the first"
+    );
+    key(&mut state, KeyCode::Esc);
+    key(&mut state, KeyCode::Char('u'));
+    assert_eq!(
+        state
+            .timeline
+            .selected_message()
+            .map(|m| m.message_id.as_str()),
+        Some("n1")
+    );
+    // With the window focused and the view following, arrivals are read at once.
+    let mut state = with_messages(three());
+    net(&mut state, posted(1, msg("n1", "bob", "seen", 10)));
+    assert_eq!(state.timeline.unread_marker, None);
+}
