@@ -22,6 +22,9 @@ use tonic::Code;
 use tonic::transport::Channel;
 use tracing::info;
 
+/// The most quitting waits for the network task (its sign-out gives up sooner).
+const QUIT_WITHIN: Duration = Duration::from_millis(900);
+
 pub struct NetHandle {
     commands: mpsc::UnboundedSender<Command>,
     task: JoinHandle<()>,
@@ -32,10 +35,11 @@ impl NetHandle {
         let _ = self.commands.send(command);
     }
 
-    /// Lets the task send its last ack, within a short limit: quitting must stay quick.
+    /// Lets the task sign out, within a short limit: quitting must stay quick, and a
+    /// closed terminal (an ssh drop) must end the process within a second.
     pub async fn shutdown(self) {
         drop(self.commands);
-        let _ = tokio::time::timeout(Duration::from_secs(2), self.task).await;
+        let _ = tokio::time::timeout(QUIT_WITHIN, self.task).await;
     }
 }
 

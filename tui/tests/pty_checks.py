@@ -72,13 +72,14 @@ def main():
     # The old client gave up on the unanswered query after 2 s and exited 1.
     time.sleep(2.5)
     assert os.waitpid(pid, os.WNOHANG) == (0, 0), "chat-tui exited after Ctrl+L"
-    os.write(fd, b"ZQXJ")
-    ok, out = read_until(fd, b"ZQXJ", 3)
+    # One character: drawn as one cell whenever it comes (a word may be drawn in pieces).
+    os.write(fd, "Ж".encode())
+    ok, out = read_until(fd, "Ж".encode(), 3)
     assert ok, f"typing after Ctrl+L is not drawn: {out[-300:]!r}"
     print("ok (pty): Ctrl+L redraws at once, queries nothing, and the client goes on")
 
     os.write(fd, b"\x18\x05")  # Ctrl+X Ctrl+E
-    ok, out = read_until(fd, b"ZQXJEditedInEditor", 5)
+    ok, out = read_until(fd, b"EditedInEditor", 5)
     assert ok, f"the edited draft did not come back: {out[-300:]!r}"
     os.write(fd, b"\x15")  # Ctrl+U: the keyboard is ours again
     ok, out = read_until(fd, b"type a message", 3)
@@ -91,9 +92,9 @@ def main():
         done, status = os.waitpid(pid, os.WNOHANG)
         if done:
             break
-        if time.monotonic() - closed > 3:
+        if time.monotonic() - closed > 1:
             os.kill(pid, signal.SIGKILL)
-            raise AssertionError("chat-tui still running 3 s after its terminal closed")
+            raise AssertionError("chat-tui still running 1 s after its terminal closed")
         time.sleep(0.01)
     took = int((time.monotonic() - closed) * 1000)
     assert os.WIFEXITED(status), f"chat-tui did not exit normally: {status}"
