@@ -205,9 +205,10 @@ fn utf8(b: &[u8], at_end: bool, alt: KeyModifiers) -> Step {
     }
 }
 
-/// `Esc O x`: what many terminals send for arrows, Home/End and F1–F4.
-fn ss3(c: u8) -> Option<Token> {
-    let code = match c {
+/// The final letter of the cursor-key sequences, the same after `Esc O` and `Esc [`:
+/// arrows, Home/End, F1–F4.
+fn letter_key(c: u8) -> Option<KeyCode> {
+    Some(match c {
         b'A' => KeyCode::Up,
         b'B' => KeyCode::Down,
         b'C' => KeyCode::Right,
@@ -215,8 +216,15 @@ fn ss3(c: u8) -> Option<Token> {
         b'H' => KeyCode::Home,
         b'F' => KeyCode::End,
         b'P'..=b'S' => KeyCode::F(c - b'P' + 1),
-        b'M' => KeyCode::Enter,
         _ => return None,
+    })
+}
+
+/// `Esc O x`: what many terminals send for arrows, Home/End and F1–F4.
+fn ss3(c: u8) -> Option<Token> {
+    let code = match c {
+        b'M' => KeyCode::Enter,
+        c => letter_key(c)?,
     };
     key(code, KeyModifiers::NONE)
 }
@@ -251,16 +259,16 @@ fn csi(b: &[u8], at_end: bool) -> Step {
     let first = numbers.first().copied().unwrap_or(0);
     let mods = modifiers(numbers.get(1).copied().unwrap_or(1));
     let code = match last {
-        b'A' => KeyCode::Up,
-        b'B' => KeyCode::Down,
-        b'C' => KeyCode::Right,
-        b'D' => KeyCode::Left,
-        b'H' => KeyCode::Home,
-        b'F' => KeyCode::End,
+        // F3 with modifiers ends in R, like a cursor report: only "Esc [1;mR" is F3.
+        b'R' if first == 1 && numbers.len() == 2 => KeyCode::F(3),
+        c if c != b'R'
+            && let Some(code) = letter_key(c) =>
+        {
+            code
+        }
         b'Z' => return Step::Done(key(KeyCode::BackTab, KeyModifiers::SHIFT), used),
         b'I' if params.is_empty() => return Step::Done(Some(Token::Focus(true)), used),
         b'O' if params.is_empty() => return Step::Done(Some(Token::Focus(false)), used),
-        b'P' | b'Q' | b'S' => KeyCode::F(last - b'P' + 1),
         b'~' => match first {
             1 | 7 => KeyCode::Home,
             2 => KeyCode::Insert,

@@ -83,26 +83,18 @@ fn pane_focus_shows_the_selection_and_its_reactions_80x24() {
     insta::assert_snapshot!(screen(&mut state, 80, 24));
 }
 
+/// What the server says when the gate is shut.
+fn gate_refusal() -> RpcError {
+    RpcError::new(
+        Code::FailedPrecondition,
+        "your previous message needs 1 more reaction from another user",
+    )
+}
+
 #[test]
 fn a_send_refused_by_the_gate_80x24() {
     let mut state = conversation();
-    type_text(&mut state, "one more thing");
-    key(&mut state, KeyCode::Enter);
-    let id = state
-        .sending
-        .as_ref()
-        .map(|p| p.client_request_id.clone())
-        .unwrap_or_default();
-    net(
-        &mut state,
-        NetEvent::Sent {
-            client_request_id: id,
-            result: Err(RpcError::new(
-                Code::FailedPrecondition,
-                "your previous message needs 1 more reaction from another user",
-            )),
-        },
-    );
+    send_answered(&mut state, "one more thing", "", Err(gate_refusal()));
     insta::assert_snapshot!(screen(&mut state, 80, 24));
 }
 
@@ -263,22 +255,14 @@ fn every_size_renders_without_panicking() {
 /// A send lost to a connection failure with a long transport error.
 fn refused_in_transit() -> State {
     let mut state = conversation();
-    type_text(&mut state, "one more thing");
-    key(&mut state, KeyCode::Enter);
-    let id = state
-        .sending
-        .as_ref()
-        .map(|p| p.client_request_id.clone())
-        .unwrap_or_default();
-    net(
+    send_answered(
         &mut state,
-        NetEvent::Sent {
-            client_request_id: id,
-            result: Err(RpcError::new(
-                Code::Unavailable,
-                "transport error: tcp connect error: Connection refused (os error 111)",
-            )),
-        },
+        "one more thing",
+        "",
+        Err(RpcError::new(
+            Code::Unavailable,
+            "transport error: tcp connect error: Connection refused (os error 111)",
+        )),
     );
     state
 }
@@ -299,23 +283,7 @@ fn the_status_line_cuts_the_detail_not_the_point_80_and_40() {
     );
 
     let mut gate = conversation();
-    type_text(&mut gate, "one more thing");
-    key(&mut gate, KeyCode::Enter);
-    let id = gate
-        .sending
-        .as_ref()
-        .map(|p| p.client_request_id.clone())
-        .unwrap_or_default();
-    net(
-        &mut gate,
-        NetEvent::Sent {
-            client_request_id: id,
-            result: Err(RpcError::new(
-                Code::FailedPrecondition,
-                "your previous message needs 1 more reaction from another user",
-            )),
-        },
-    );
+    send_answered(&mut gate, "one more thing", "", Err(gate_refusal()));
     let gate_40 = screen(&mut gate, 40, 12);
     assert!(
         last(&gate_40).contains("needs 1 more reaction"),

@@ -33,16 +33,18 @@ pub fn new_state() -> State {
     state
 }
 
+/// The network task's report that `me` signed in.
+pub fn me_signed_in() -> NetEvent {
+    NetEvent::SignedIn {
+        user_id: ME_ID.to_owned(),
+        user_name: ME.to_owned(),
+    }
+}
+
 /// A client signed in as `me`, with no messages loaded yet.
 pub fn signed_in() -> State {
     let mut state = new_state();
-    net(
-        &mut state,
-        NetEvent::SignedIn {
-            user_id: ME_ID.to_owned(),
-            user_name: ME.to_owned(),
-        },
-    );
+    net(&mut state, me_signed_in());
     net(
         &mut state,
         NetEvent::Connection(chat_tui::app::state::Connection::Connected),
@@ -202,6 +204,34 @@ pub fn buffer_text(buffer: &Buffer) -> String {
         out.push_str("\"\n");
     }
     out
+}
+
+/// Types `text`, sends it, types `typed_meanwhile` while it is on its way, then lets the
+/// server answer with `result`; the effects of the answer.
+pub fn send_answered(
+    state: &mut State,
+    text: &str,
+    typed_meanwhile: &str,
+    result: Result<Message, chat_tui::app::RpcError>,
+) -> Vec<Effect> {
+    type_text(state, text);
+    update(
+        state,
+        Event::Key(KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE)),
+    );
+    let client_request_id = state
+        .sending
+        .as_ref()
+        .map(|p| p.client_request_id.clone())
+        .unwrap_or_default();
+    type_text(state, typed_meanwhile);
+    net(
+        state,
+        NetEvent::Sent {
+            client_request_id,
+            result,
+        },
+    )
 }
 
 /// The effects that are network commands.

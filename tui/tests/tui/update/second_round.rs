@@ -17,6 +17,13 @@ fn with_a_tall_message() -> chat_tui::app::State {
     ])
 }
 
+/// Thirty two-row messages: more than a pane at 80×24.
+fn thirty_lines() -> Vec<chat_protocol::chat::v1::Message> {
+    (0..30)
+        .map(|i| msg(&format!("m{i:02}"), "alice", &format!("line {i}"), i))
+        .collect()
+}
+
 fn rows(state: &mut chat_tui::app::State) -> String {
     screen(state, 80, 24)
 }
@@ -77,10 +84,7 @@ fn page_up_moves_through_a_tall_message_a_page_at_a_time() {
 #[test]
 fn the_oldest_message_of_a_full_pane_shows_the_start_of_the_conversation() {
     // Defect 8: "start of the conversation" was missing when a full pane reached the top.
-    let messages: Vec<_> = (0..30)
-        .map(|i| msg(&format!("m{i:02}"), "alice", &format!("line {i}"), i))
-        .collect();
-    let mut state = with_messages(messages);
+    let mut state = with_messages(thirty_lines());
     key(&mut state, KeyCode::Esc);
     key(&mut state, KeyCode::Char('g'));
     let shown = rows(&mut state);
@@ -134,22 +138,14 @@ fn notices_expire_and_a_kept_drafts_reason_wins_over_news() {
 }
 
 fn send_refused_transient(state: &mut chat_tui::app::State) {
-    type_text(state, "keep me");
-    key(state, KeyCode::Enter);
-    let id = state
-        .sending
-        .as_ref()
-        .map(|p| p.client_request_id.clone())
-        .unwrap_or_default();
-    net(
+    send_answered(
         state,
-        NetEvent::Sent {
-            client_request_id: id,
-            result: Err(RpcError::new(
-                Code::Unavailable,
-                "transport error: tcp connect error: Connection refused (os error 111)",
-            )),
-        },
+        "keep me",
+        "",
+        Err(RpcError::new(
+            Code::Unavailable,
+            "transport error: tcp connect error: Connection refused (os error 111)",
+        )),
     );
 }
 
@@ -237,10 +233,7 @@ fn sign_out_asks_first() {
 
 #[test]
 fn u_jumps_to_the_first_unread_message() {
-    let messages: Vec<_> = (0..30)
-        .map(|i| msg(&format!("m{i:02}"), "alice", &format!("line {i}"), i))
-        .collect();
-    let mut state = with_messages(messages);
+    let mut state = with_messages(thirty_lines());
     key(&mut state, KeyCode::Esc);
     key(&mut state, KeyCode::Char('u'));
     assert!(
@@ -364,13 +357,7 @@ fn ctrl_x_ctrl_e_hands_the_draft_to_the_editor_and_takes_it_back() {
 #[test]
 fn the_cache_draws_the_last_messages_at_once_then_the_server_page_replaces_them() {
     let mut state = new_state();
-    let effects = net(
-        &mut state,
-        NetEvent::SignedIn {
-            user_id: ME_ID.to_owned(),
-            user_name: ME.to_owned(),
-        },
-    );
+    let effects = net(&mut state, me_signed_in());
     assert_eq!(
         effects.first(),
         Some(&Effect::LoadCache {

@@ -33,28 +33,13 @@ fn enter_sends_the_draft_with_a_request_id() {
     assert_eq!(selected_id(&state), "m4");
 }
 
-/// Sends `text` and answers it with `error`; returns the effects of the answer.
 fn send_refused(
     state: &mut chat_tui::app::State,
     text: &str,
     typed_meanwhile: &str,
     error: RpcError,
 ) -> Vec<Effect> {
-    type_text(state, text);
-    key(state, KeyCode::Enter);
-    let id = state
-        .sending
-        .as_ref()
-        .map(|p| p.client_request_id.clone())
-        .unwrap_or_default();
-    type_text(state, typed_meanwhile);
-    net(
-        state,
-        NetEvent::Sent {
-            client_request_id: id,
-            result: Err(error),
-        },
-    )
+    send_answered(state, text, typed_meanwhile, Err(error))
 }
 
 fn gate_error() -> RpcError {

@@ -5,13 +5,7 @@ use super::*;
 #[test]
 fn signing_in_opens_the_chat_and_loads_the_newest_page() {
     let mut state = new_state();
-    let effects = net(
-        &mut state,
-        NetEvent::SignedIn {
-            user_id: ME_ID.to_owned(),
-            user_name: ME.to_owned(),
-        },
-    );
+    let effects = net(&mut state, me_signed_in());
     assert_eq!(state.screen, Screen::Chat);
     assert_eq!(state.focus, Focus::Input);
     assert_eq!(
