@@ -2,6 +2,7 @@
 //! synchronously and without I/O, which is what makes the client testable.
 
 mod command_line;
+mod draft;
 mod keys;
 mod net;
 pub mod view;

@@ -2,11 +2,10 @@
 
 use super::super::editor::Editor;
 use super::super::effect::{Command, Effect};
-use super::super::state::{
-    Confirm, Field, Focus, MAX_BYTES, Notice, NoticeKind, PendingSend, Screen, State,
-};
+use super::super::state::{Confirm, Field, Focus, Notice, NoticeKind, Screen, State};
 use super::super::timeline::Overlay;
 use super::command_line;
+use super::draft;
 use super::view;
 use crate::keymap::Action;
 use crate::text;
@@ -163,10 +162,10 @@ fn on_action(state: &mut State, action: Action, effects: &mut Vec<Effect>) {
             };
             edit(editor, action);
         }
-        Action::Send => send_draft(state, effects),
+        Action::Send => draft::send(state, effects),
         Action::Newline => state.draft.editor.insert_char('\n'),
-        Action::HistoryPrev => history_prev(state),
-        Action::HistoryNext => history_next(state),
+        Action::HistoryPrev => draft::history_prev(state),
+        Action::HistoryNext => draft::history_next(state),
         Action::FocusPane => {
             state.focus = Focus::Pane;
             view::clamp_selection_to_view(state);
@@ -237,97 +236,11 @@ pub fn sign_out(state: &mut State, effects: &mut Vec<Effect>) {
     effects.push(Effect::Net(Command::SignOut));
 }
 
-fn send_draft(state: &mut State, effects: &mut Vec<Effect>) {
-    let text = state.draft.editor.text().to_owned();
-    if text.trim().is_empty() {
-        return;
-    }
-    // A `:` command, typed where the user already is. Anything else is a message.
-    if command_line::run_draft(state, effects) {
-        return;
-    }
-    if state.sending.is_some() {
-        state.notice = Some(Notice::info("still sending the previous message…"));
-        return;
-    }
-    if let Some(limit) = too_long(&text, state.settings.max_chars) {
-        // The server's own words, before the round trip; the draft stays.
-        state.draft.reason = Some(Notice::error(format!("not sent: {limit}")));
-        state.draft.refused_in_history = false;
-        return;
-    }
-    let client_request_id = match state.draft.retry_id.take() {
-        Some((retry_text, id)) if retry_text == text => id,
-        _ => uuid::Uuid::new_v4().to_string(),
-    };
-    state.draft.editor.take();
-    state.draft.browsing = None;
-    state.draft.stash.clear();
-    state.draft.reason = None;
-    state.draft.refused_in_history = false;
-    state.sending = Some(PendingSend {
-        text: text.clone(),
-        client_request_id: client_request_id.clone(),
-    });
-    state.notice = None;
-    effects.push(Effect::Net(Command::Send {
-        content: text,
-        client_request_id,
-    }));
-}
-
 pub fn first_unread(state: &mut State, effects: &mut Vec<Effect>) {
     let t = &state.timeline;
     match t.unread_marker.as_deref().and_then(|id| t.index_of(id)) {
         Some(i) => view::select(state, i, effects),
         None => state.notice = Some(Notice::info("no unread messages")),
-    }
-}
-
-/// The server's wording for a message over its limits (see `chat.max_content_*`).
-pub fn too_long(text: &str, max_chars: usize) -> Option<String> {
-    if text.len() > MAX_BYTES {
-        Some(format!("message content must be at most {MAX_BYTES} bytes"))
-    } else if text.chars().count() > max_chars {
-        Some(format!(
-            "message content must be at most {max_chars} characters"
-        ))
-    } else {
-        None
-    }
-}
-
-fn history_prev(state: &mut State) {
-    let draft = &mut state.draft;
-    if draft.history.is_empty() {
-        return;
-    }
-    let next = match draft.browsing {
-        None => {
-            draft.stash = draft.editor.text().to_owned();
-            draft.history.len() - 1
-        }
-        Some(0) => 0,
-        Some(i) => i - 1,
-    };
-    draft.browsing = Some(next);
-    let entry = draft.history[next].clone();
-    draft.editor.set_text(&entry);
-}
-
-fn history_next(state: &mut State) {
-    let draft = &mut state.draft;
-    let Some(i) = draft.browsing else {
-        return;
-    };
-    if i + 1 < draft.history.len() {
-        draft.browsing = Some(i + 1);
-        let entry = draft.history[i + 1].clone();
-        draft.editor.set_text(&entry);
-    } else {
-        draft.browsing = None;
-        let stash = std::mem::take(&mut draft.stash);
-        draft.editor.set_text(&stash);
     }
 }
 
