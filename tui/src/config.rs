@@ -142,6 +142,17 @@ fn read_file(path: &Path, required: bool) -> anyhow::Result<FileConfig> {
     }
 }
 
+/// `theme` from the config file → (colour at all, colours for a light background).
+/// https://no-color.org: NO_COLOR set and not empty means no colour, whatever the theme.
+fn theme(name: Option<&str>, no_color: bool) -> anyhow::Result<(bool, bool)> {
+    Ok(match name.unwrap_or("dark") {
+        "dark" => (!no_color, false),
+        "light" => (!no_color, true),
+        "mono" => (false, false),
+        other => bail!("config file: theme must be \"dark\", \"light\" or \"mono\", got {other:?}"),
+    })
+}
+
 pub fn load(cli: &Cli) -> anyhow::Result<Config> {
     // A .env file is a convenience for SERVER_HOST/PORT; missing is fine.
     let _ = dotenvy::dotenv();
@@ -168,13 +179,7 @@ pub fn load(cli: &Cli) -> anyhow::Result<Config> {
     let emoji = file
         .emoji
         .unwrap_or_else(|| DEFAULT_EMOJI_SET.iter().map(|e| (*e).to_owned()).collect());
-    let (color, light) = match file.theme.as_deref().unwrap_or("dark") {
-        // https://no-color.org: present and not empty disables colour, whatever the theme.
-        "dark" => (env("NO_COLOR").is_none(), false),
-        "light" => (env("NO_COLOR").is_none(), true),
-        "mono" => (false, false),
-        other => bail!("config file: theme must be \"dark\", \"light\" or \"mono\", got {other:?}"),
-    };
+    let (color, light) = theme(file.theme.as_deref(), env("NO_COLOR").is_some())?;
     let credentials = match (env("CHAT_USER"), std::env::var("CHAT_PASSWORD").ok()) {
         (Some(user_name), Some(password)) => Some(Credentials {
             user_name,
@@ -237,6 +242,18 @@ mod tests {
                 .expect_err("missing file")
         );
         assert!(error.contains("/nonexistent/ca.pem"), "{error}");
+    }
+
+    #[test]
+    fn themes_and_no_color() {
+        assert_eq!(theme(None, false).ok(), Some((true, false)));
+        assert_eq!(theme(Some("light"), false).ok(), Some((true, true)));
+        assert_eq!(theme(Some("light"), true).ok(), Some((false, true)));
+        assert_eq!(theme(Some("mono"), false).ok(), Some((false, false)));
+        let error = theme(Some("solarized"), false)
+            .expect_err("unknown theme")
+            .to_string();
+        assert!(error.contains("\"solarized\""), "{error}");
     }
 
     #[test]

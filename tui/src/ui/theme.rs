@@ -113,3 +113,35 @@ impl Theme {
         self.fg(Color::Cyan).add_modifier(Modifier::BOLD)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn author_colours_are_stable_spread_and_off_without_colour() {
+        let dark = Theme::new(true);
+        assert_eq!(dark.author("alice", false), dark.author("alice", false));
+        let names = [
+            "alice",
+            "bob",
+            "carol",
+            "dave",
+            "erin",
+            "frank",
+            "grace",
+            "李小龍",
+        ];
+        let colours: std::collections::HashSet<_> =
+            names.iter().map(|n| dark.author(n, false).fg).collect();
+        assert!(colours.len() >= 5, "{colours:?}");
+        // The light set is a different (darker) one.
+        assert_ne!(
+            dark.author("alice", false).fg,
+            dark.author("alice", true).fg
+        );
+        let mono = Theme::new(false).author("alice", false);
+        assert_eq!(mono.fg, None);
+        assert!(mono.add_modifier.contains(Modifier::BOLD));
+    }
+}

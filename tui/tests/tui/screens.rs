@@ -243,6 +243,23 @@ fn every_size_renders_without_panicking() {
     let mut help = conversation();
     key(&mut help, KeyCode::F(1));
     states.push(help);
+    // The second round's additions: a command being typed, a y/n question, a draft
+    // near the limit, a refused draft, a message taller than any pane.
+    let mut command = conversation();
+    type_text(&mut command, ":re");
+    states.push(command);
+    let mut confirm = conversation();
+    key(&mut confirm, KeyCode::Esc);
+    key(&mut confirm, KeyCode::Char('S'));
+    states.push(confirm);
+    let mut long = conversation();
+    update(&mut long, Event::Paste("x".repeat(3999)));
+    states.push(long);
+    states.push(refused_in_transit());
+    let mut tall = with_messages(vec![msg("t", "bob", &"word ".repeat(800), 1)]);
+    key(&mut tall, KeyCode::Esc);
+    key(&mut tall, KeyCode::Char('k'));
+    states.push(tall);
     for state in &mut states {
         for width in 0..=130 {
             for height in [0, 1, 2, 5, 11, 12, 13, 24, 41] {
