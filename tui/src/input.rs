@@ -7,16 +7,12 @@ pub mod parse;
 
 use crate::app::Event;
 use parse::Parser;
-use std::io::{IsTerminal, Read};
-use std::os::fd::OwnedFd;
+use std::io::IsTerminal;
+use std::os::fd::{AsFd, OwnedFd};
 use std::sync::{Arc, Condvar, Mutex};
 use std::time::Duration;
 use tokio::sync::mpsc;
 use tracing::{error, info};
-
-/// How long the bytes of one key may straggle: a lone Esc that is not followed by more
-/// within this is the Esc key. Short enough not to be felt, long enough for ssh.
-const ESC_DELAY: Duration = Duration::from_millis(25);
 
 /// Lets the run loop hand the terminal to another program (the external editor) and
 /// take it back: while paused, the reader does not read.
@@ -71,6 +67,11 @@ impl Input {
                 Err(_) => return,
             }
         }
+    }
+
+    /// Whether `pause` really stops the reader (it needs its wake pipe).
+    pub fn can_pause(&self) -> bool {
+        self.pause.wake.is_some()
     }
 
     pub fn resume(&self) {
@@ -166,11 +167,14 @@ impl Source {
         Ok(input && !woken)
     }
 
+    /// Straight from the file descriptor: std's `Stdin` buffers, and what its buffer
+    /// held would be invisible to `poll`.
     fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-        match self {
-            Self::Stdin(s) => s.read(buf),
-            Self::Tty(f) => f.read(buf),
-        }
+        let read = match self {
+            Self::Stdin(s) => rustix::io::read(s.as_fd(), buf),
+            Self::Tty(f) => rustix::io::read(f.as_fd(), buf),
+        };
+        read.map_err(std::io::Error::from)
     }
 }
 
@@ -219,8 +223,8 @@ async fn parse_bytes(
 ) {
     let mut parser = Parser::default();
     loop {
-        let next = if parser.pending() {
-            match tokio::time::timeout(ESC_DELAY, bytes.recv()).await {
+        let next = match parser.pending() {
+            Some(delay) => match tokio::time::timeout(delay, bytes.recv()).await {
                 Ok(next) => next,
                 Err(_) => {
                     if !send_all(&events, parser.flush()) {
@@ -228,9 +232,8 @@ async fn parse_bytes(
                     }
                     continue;
                 }
-            }
-        } else {
-            bytes.recv().await
+            },
+            None => bytes.recv().await,
         };
         let Some(chunk) = next else {
             let _ = send_all(&events, parser.flush());

@@ -92,5 +92,8 @@ fn install_panic_hook(mouse: bool) {
         restore(mouse);
         tracing::error!(%info, "panic");
         previous(info);
+        // A panic in a spawned task would otherwise be caught by tokio, leaving a client
+        // that draws on a restored (cooked) terminal and reads nothing: end it.
+        std::process::exit(101);
     }));
 }

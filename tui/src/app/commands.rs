@@ -1,6 +1,7 @@
 //! The `:` command line: a draft that starts with `:` and names a command runs it
 //! instead of being sent. One table drives running, completing (Tab) and `:help`.
-//! Anything else that starts with `:` (":)", ": hi") is an ordinary message.
+//! Anything else that starts with `:` (":)", ":p", ": hi") is an ordinary message; only
+//! the unfinished start of a command name (`:sig`) is refused, to be completed.
 
 /// What a command does.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -88,17 +89,18 @@ fn word(draft: &str) -> Option<&str> {
     (!rest.is_empty() && rest.chars().all(|c| c.is_ascii_lowercase() || c == '-')).then_some(rest)
 }
 
-/// `Some(Ok)` for a command, `Some(Err)` for `:word` that names none, `None` for a
-/// message.
+/// `Some(Ok)` for a command, `Some(Err)` for the unfinished start of one (`:sig`),
+/// `None` for a message: emoticons like `:p`, `:o`, `:-p`, `:D` are messages.
 pub fn parse(draft: &str) -> Option<Result<Cmd, String>> {
     let word = word(draft)?;
-    Some(
-        COMMANDS
-            .iter()
-            .find(|s| s.name == word || s.aliases.contains(&word))
-            .map(|s| s.cmd)
-            .ok_or_else(|| format!("unknown command :{word}")),
-    )
+    if let Some(spec) = COMMANDS
+        .iter()
+        .find(|s| s.name == word || s.aliases.contains(&word))
+    {
+        return Some(Ok(spec.cmd));
+    }
+    let unfinished = word.len() >= 3 && COMMANDS.iter().any(|s| s.name.starts_with(word));
+    unfinished.then(|| Err(format!("unknown command :{word} (Tab completes it)")))
 }
 
 /// The commands whose name starts with what is typed after `:` (all for a bare `:`).
@@ -141,10 +143,12 @@ mod tests {
         assert_eq!(parse("  :q "), Some(Ok(Cmd::Quit)));
         assert_eq!(parse(":logout"), Some(Ok(Cmd::SignOut)));
         assert_eq!(
-            parse(":nope"),
-            Some(Err("unknown command :nope".to_owned()))
+            parse(":sig"),
+            Some(Err("unknown command :sig (Tab completes it)".to_owned()))
         );
-        assert_eq!(parse(":)"), None);
+        for emoticon in [":p", ":o", ":x", ":-p", ":D", ":)", ":nope"] {
+            assert_eq!(parse(emoticon), None, "{emoticon} is a message");
+        }
         assert_eq!(parse(": hello"), None);
         assert_eq!(parse(":quit now"), None);
         assert_eq!(parse("quit"), None);

@@ -229,6 +229,8 @@ pub struct State {
     pub notice_serial: u64,
     /// A y/n question waiting on the status line.
     pub confirm: Option<Confirm>,
+    /// Signing out was asked for: the cache is forgotten and must not be written again.
+    pub signing_out: bool,
     /// The terminal window has focus (terminals that report it; others always "have" it).
     pub window_focused: bool,
     /// The first key of a two-key chord (Ctrl+X of Ctrl+X Ctrl+E), waiting for the second.
@@ -262,6 +264,7 @@ impl State {
             notice_serial: 0,
             confirm: None,
             chord: None,
+            signing_out: false,
             window_focused: true,
             send_status: None,
             sending: None,
@@ -312,6 +315,7 @@ impl State {
         self.connection = Connection::Offline;
         self.notice = None;
         self.confirm = None;
+        self.signing_out = false;
         self.send_status = None;
         self.sending = None;
         self.help = None;

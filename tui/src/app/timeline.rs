@@ -38,6 +38,9 @@ pub struct Timeline {
     pub loaded: bool,
     /// What is shown came from the cache of the last run; the server's page is due.
     pub from_cache: bool,
+    /// The messages that came from the cache: the server's newest page replaces them
+    /// (even an empty page: a reset server must not go on showing the old ones).
+    pub cached_ids: std::collections::HashSet<String>,
     /// The last attempt to load the first page failed (the pane says so until Ctrl+R).
     pub load_failed: bool,
     /// Older pages exist on the server.
@@ -127,6 +130,7 @@ impl Timeline {
             .messages
             .iter()
             .filter(|m| !page_ids.contains(m.message_id.as_str()))
+            .filter(|m| !self.cached_ids.contains(&m.message_id))
             .filter(|m| match (m.created_at, newest_in_page) {
                 (Some(a), Some(b)) => (a.seconds, a.nanos) >= (b.seconds, b.nanos),
                 _ => true,
@@ -139,6 +143,8 @@ impl Timeline {
         self.has_more = has_more;
         self.loaded = true;
         self.load_failed = false;
+        self.from_cache = false;
+        self.cached_ids.clear();
         self.loading_older = false;
         // Confirmed or not, guesses about messages that are gone mean nothing now.
         let ids: std::collections::HashSet<String> =

@@ -67,6 +67,7 @@ pub fn update(state: &mut State, event: Event) -> Vec<Effect> {
     if let Some(at) = effects.iter().position(|e| *e == Effect::Quit)
         && let Some(me) = &state.me
         && state.timeline.loaded
+        && !state.signing_out
     {
         let save = Effect::SaveCache {
             user_id: me.user_id.clone(),

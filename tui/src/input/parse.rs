@@ -9,6 +9,7 @@
 
 use crate::app::Event;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use std::time::Duration;
 
 const ESC: u8 = 0x1b;
 const PASTE_START: &[u8] = b"\x1b[200~";
@@ -18,6 +19,12 @@ const PASTE_END: &[u8] = b"\x1b[201~";
 const MAX_PASTE: usize = 1 << 20;
 /// A CSI sequence longer than this is garbage, not a key.
 const MAX_SEQUENCE: usize = 64;
+/// How long the bytes of one key may straggle: a lone Esc not followed by more within
+/// this is the Esc key. Short enough not to be felt, long enough for ssh.
+pub const SEQUENCE_DELAY: Duration = Duration::from_millis(25);
+/// A paste whose end marker has not come after this much silence is over: a lost
+/// marker must not swallow every later key (Ctrl+C included).
+pub const PASTE_SILENCE: Duration = Duration::from_secs(2);
 
 #[derive(Debug, Default)]
 pub struct Parser {
@@ -53,15 +60,29 @@ impl Parser {
         events
     }
 
-    /// True when the last bytes may be the start of a sequence (a lone Esc, half a
-    /// UTF-8 character): the reader waits a moment for the rest, then calls `flush`.
-    pub fn pending(&self) -> bool {
-        !self.buf.is_empty() && self.paste.is_none()
+    /// How long to wait for more bytes before `flush`: a moment when the last bytes may
+    /// be the start of a sequence (a lone Esc, half a UTF-8 character), longer inside a
+    /// paste; `None` when nothing is pending.
+    pub fn pending(&self) -> Option<Duration> {
+        if self.paste.is_some() {
+            Some(PASTE_SILENCE)
+        } else if !self.buf.is_empty() {
+            Some(SEQUENCE_DELAY)
+        } else {
+            None
+        }
     }
 
-    /// No more bytes came: what is left is taken as typed (a lone Esc is the Esc key).
+    /// No more bytes came: what is left is taken as typed (a lone Esc is the Esc key,
+    /// half a sequence is dropped), and a paste whose end marker never came ends here.
     pub fn flush(&mut self) -> Vec<Event> {
         let mut events = Vec::new();
+        if let Some(mut paste) = self.paste.take() {
+            take_paste(&mut paste, &self.buf);
+            self.buf.clear();
+            events.push(Event::Paste(String::from_utf8_lossy(&paste).into_owned()));
+            return events;
+        }
         self.drain(&mut events, true);
         events
     }
@@ -233,10 +254,11 @@ fn ss3(c: u8) -> Option<Token> {
 fn csi(b: &[u8], at_end: bool) -> Step {
     let body = &b[2..];
     let Some(end) = body.iter().position(|c| (0x40..=0x7e).contains(c)) else {
-        return if at_end {
+        return if at_end && body.is_empty() {
             // "Esc [" and nothing more: Alt+[ typed by a person.
             Step::Done(key(KeyCode::Char('['), KeyModifiers::ALT), 2)
-        } else if body.len() > MAX_SEQUENCE {
+        } else if at_end || body.len() > MAX_SEQUENCE {
+            // Half a sequence (its end lost or late) is dropped whole, never typed.
             Step::Done(None, b.len())
         } else {
             Step::Incomplete
@@ -247,6 +269,14 @@ fn csi(b: &[u8], at_end: bool) -> Step {
     let last = body[end];
     if b[..used] == *PASTE_START {
         return Step::Done(Some(Token::PasteStart), used);
+    }
+    if last == b'M' && params.is_empty() {
+        // An X10 mouse report: three raw bytes follow, never to be typed.
+        return match b.get(used..used + 3) {
+            Some(report) => Step::Done(x10_mouse(report[0]), used + 3),
+            None if at_end => Step::Done(None, b.len()),
+            None => Step::Incomplete,
+        };
     }
     if params.first() == Some(&b'<') {
         return Step::Done(sgr_mouse(&params[1..], last), used);
@@ -301,6 +331,15 @@ fn modifiers(param: u16) -> KeyModifiers {
         mods |= KeyModifiers::CONTROL;
     }
     mods
+}
+
+/// `Esc [ M b x y` (terminals without SGR mouse): the button byte is 32 + the code.
+fn x10_mouse(button: u8) -> Option<Token> {
+    match button.wrapping_sub(32) & !0b1_1100 {
+        64 => Some(Token::Wheel(-1)),
+        65 => Some(Token::Wheel(1)),
+        _ => None,
+    }
 }
 
 /// `Esc [ < button ; x ; y M`: only the wheel means something to us.

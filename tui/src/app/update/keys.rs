@@ -135,7 +135,8 @@ fn on_action(state: &mut State, action: Action, effects: &mut Vec<Effect>) {
         Action::ReconnectNow => {
             if state.screen == Screen::Chat {
                 effects.push(Effect::Net(Command::ReconnectNow));
-                if !state.timeline.loaded {
+                // Not loaded yet, or only from the cache: ask for the newest page again.
+                if !state.timeline.loaded || state.timeline.from_cache {
                     state.timeline.load_failed = false;
                     effects.push(Effect::Net(Command::LoadNewest));
                 }
@@ -230,6 +231,8 @@ fn edit(editor: &mut Editor, action: Action) {
 
 pub fn sign_out(state: &mut State, effects: &mut Vec<Effect>) {
     state.notice = Some(Notice::info("signing out…"));
+    // Until the network task confirms, nothing may write the cache back.
+    state.signing_out = true;
     effects.push(Effect::ForgetCache {
         user_id: state.my_id().to_owned(),
     });

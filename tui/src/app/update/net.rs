@@ -57,8 +57,10 @@ pub fn on_cache(state: &mut State, page: Page, effects: &mut Vec<Effect>) {
     if state.timeline.loaded || page.messages.is_empty() {
         return;
     }
+    let ids = page.messages.iter().map(|m| m.message_id.clone()).collect();
     state.timeline.reset_to(page.messages, page.has_more);
     state.timeline.from_cache = true;
+    state.timeline.cached_ids = ids;
     state.timeline.selected = state.timeline.last_index();
     view::after_view_change(state, effects);
 }
@@ -174,15 +176,16 @@ fn on_page(
     match (kind, result) {
         (PageKind::Newest, Ok(page)) => {
             state.timeline.reset_to(page.messages, page.has_more);
-            state.timeline.from_cache = false;
             if state.focus == Focus::Input || state.timeline.is_following() {
                 state.timeline.selected = state.timeline.last_index();
             }
-            effects.push(Effect::SaveCache {
-                user_id: state.my_id().to_owned(),
-                messages: state.timeline.messages.clone(),
-                has_more: state.timeline.has_more,
-            });
+            if !state.signing_out {
+                effects.push(Effect::SaveCache {
+                    user_id: state.my_id().to_owned(),
+                    messages: state.timeline.messages.clone(),
+                    has_more: state.timeline.has_more,
+                });
+            }
         }
         (PageKind::Newest, Err(error)) => {
             state.timeline.load_failed = true;

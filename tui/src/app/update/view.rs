@@ -132,9 +132,13 @@ pub fn scroll_up(state: &mut State, n: usize) {
             rows += 1;
         }
     }
-    let max_lift = rows.saturating_sub(p.height);
-    lift = lift.min(max_lift);
     pin(state, b, lift);
+    let above = rows.saturating_sub(lift);
+    if above < p.height {
+        // Too far: come back down until the marker row is the pane's top row (or, when
+        // everything fits, to the end, which follows again).
+        scroll_down(state, p.height - above);
+    }
 }
 
 /// Scrolls towards newer messages by `n` rows; reaching the end follows again.
@@ -184,8 +188,9 @@ fn show_top_of(state: &mut State, index: usize) {
         }
         b += 1;
     }
-    if used < p.height {
-        // The rest of the conversation is shorter than the pane: that is the end.
+    if b == last && used <= p.height + 1 {
+        // The rest of the conversation fits in the pane (which, following, has the hint
+        // row too): that is the end.
         follow(state);
     } else {
         pin(state, b, used - p.height);
@@ -214,17 +219,24 @@ pub fn select(state: &mut State, index: usize, effects: &mut Vec<Effect>) {
         match place(state, &p, index) {
             Place::Above => show_top_of(state, index),
             Place::Rows { top, .. } if top < 0 => show_top_of(state, index),
-            Place::Below => reveal_from_below(state, &p, index),
-            Place::Rows { bottom, .. } if bottom >= h => reveal_from_below(state, &p, index),
+            Place::Below => reveal_from_below(state, index),
+            Place::Rows { bottom, .. } if bottom >= h => reveal_from_below(state, index),
             Place::Rows { .. } => keep_view(state),
         }
+    }
+    if index != last && state.timeline.is_following() {
+        // Everything from it down fits: the same view, but pinned, so what arrives
+        // next does not push the selection away.
+        pin(state, last, 0);
     }
     after_view_change(state, effects);
 }
 
 /// Brings a message below the view in: its bottom at the pane's bottom, or its top at
 /// the pane's top when it is taller than the pane.
-fn reveal_from_below(state: &mut State, p: &Pane, index: usize) {
+fn reveal_from_below(state: &mut State, index: usize) {
+    // Pinned with the message's rest below, the hint row shows.
+    let p = &pane_for(state, true);
     let h = height_of(state, p, index);
     if h > p.height {
         pin(state, index, h - p.height);
@@ -275,7 +287,7 @@ pub fn select_by(state: &mut State, delta: isize, effects: &mut Vec<Effect>) {
     if delta > 0 && target == last && target > selected && tall(state, target) {
         // The newest message, taller than the pane: start at its top.
         state.timeline.selected = target;
-        reveal_from_below(state, &p, target);
+        reveal_from_below(state, target);
         after_view_change(state, effects);
         return;
     }
@@ -395,6 +407,15 @@ pub fn window_focus(state: &mut State, focused: bool) {
 pub fn after_view_change(state: &mut State, effects: &mut Vec<Effect>) {
     if state.timeline.is_empty() {
         return;
+    }
+    // The bottom message may have got shorter (a wider screen, its reaction details
+    // gone with the selection): some row of it stays in view.
+    if !state.timeline.is_following() {
+        let (b, lift) = anchor(state);
+        let h = height_of(state, &pane(state), b);
+        if lift >= h {
+            pin(state, b, h.saturating_sub(1));
+        }
     }
     let bottom = current_bottom(state);
     let t = &state.timeline;

@@ -30,7 +30,7 @@ fn plain_text_control_keys_and_utf8() {
             (KeyCode::Char('j'), CTRL),
         ]
     );
-    assert!(!p.pending());
+    assert!(p.pending().is_none());
 }
 
 #[test]
@@ -38,7 +38,7 @@ fn a_character_split_across_reads_is_joined() {
     let mut p = Parser::default();
     let bytes = "👍".as_bytes();
     assert!(p.feed(&bytes[..2]).is_empty());
-    assert!(p.pending());
+    assert_eq!(p.pending(), Some(SEQUENCE_DELAY));
     assert_eq!(
         keys(&p.feed(&bytes[2..])),
         vec![(KeyCode::Char('👍'), NONE)]
@@ -59,9 +59,9 @@ fn esc_then_a_key_in_one_read_is_alt_key() {
 fn a_lone_esc_waits_for_the_flush() {
     let mut p = Parser::default();
     assert!(p.feed(b"\x1b").is_empty());
-    assert!(p.pending());
+    assert_eq!(p.pending(), Some(SEQUENCE_DELAY));
     assert_eq!(keys(&p.flush()), vec![(KeyCode::Esc, NONE)]);
-    assert!(!p.pending());
+    assert!(p.pending().is_none());
     assert_eq!(
         keys(&p.feed(b"\x1b\x1b")),
         vec![(KeyCode::Esc, NONE)],
@@ -106,7 +106,11 @@ fn a_sequence_split_across_reads_is_one_key() {
 fn bracketed_paste_keeps_newlines_tabs_and_escapes_inside() {
     let mut p = Parser::default();
     let mut events = p.feed(b"x\x1b[200~one\ttwo\r\nthree\x1b[20");
-    assert!(!p.pending(), "inside a paste nothing is flushed early");
+    assert_eq!(
+        p.pending(),
+        Some(PASTE_SILENCE),
+        "a paste may pause longer than a key"
+    );
     events.extend(p.feed(b"1~y"));
     assert_eq!(
         events,
@@ -141,9 +145,50 @@ fn garbage_is_dropped_not_typed() {
     let mut bytes = b"\x1b[".to_vec();
     bytes.extend(std::iter::repeat_n(b'1', 100));
     assert!(p.feed(&bytes).is_empty());
-    assert!(!p.pending());
+    assert!(p.pending().is_none());
     assert_eq!(
         keys(&p.feed(b"\xff\x80q")),
         vec![(KeyCode::Char('q'), NONE)]
+    );
+}
+
+#[test]
+fn half_a_sequence_at_the_flush_is_dropped_not_typed() {
+    // "Esc [1;5" then a pause longer than the delay: the A that comes later is just A,
+    // and neither Alt+[ nor "1;5" reach the client (they would react with 👍 and 😢).
+    let mut p = Parser::default();
+    assert!(p.feed(b"\x1b[1;5").is_empty());
+    assert!(p.flush().is_empty());
+    assert_eq!(
+        keys(&p.feed(b"A")),
+        vec![(KeyCode::Char('A'), KeyModifiers::SHIFT)]
+    );
+    // "Esc [" alone is Alt+[ typed by a person.
+    assert!(p.feed(b"\x1b[").is_empty());
+    assert_eq!(keys(&p.flush()), vec![(KeyCode::Char('['), ALT)]);
+}
+
+#[test]
+fn a_paste_whose_end_marker_never_comes_ends_after_silence() {
+    let mut p = Parser::default();
+    assert!(p.feed(b"\x1b[200~half a paste").is_empty());
+    assert_eq!(p.flush(), vec![Event::Paste("half a paste".to_owned())]);
+    // Keys work again, Ctrl+C included.
+    assert_eq!(keys(&p.feed(b"\x03")), vec![(KeyCode::Char('c'), CTRL)]);
+}
+
+#[test]
+fn x10_mouse_reports_are_not_typed() {
+    let mut p = Parser::default();
+    // Wheel up at (1, 1), then a click: 32 + code, 32 + x, 32 + y.
+    let events = p.feed(&[
+        0x1b, b'[', b'M', 96, 33, 33, 0x1b, b'[', b'M', 32, 40, 40, b'q',
+    ]);
+    assert_eq!(
+        events,
+        vec![
+            Event::Scroll(-1),
+            Event::Key(KeyEvent::new(KeyCode::Char('q'), NONE)),
+        ]
     );
 }

@@ -299,21 +299,23 @@ fn the_command_line_completes_runs_and_leaves_messages_alone() {
     }
     key(&mut state, KeyCode::Esc);
 
-    type_text(&mut state, ":nope");
+    type_text(&mut state, ":sig");
     let effects = key(&mut state, KeyCode::Enter);
     assert!(commands(&effects).is_empty());
-    assert_eq!(state.draft.editor.text(), ":nope", "kept to be corrected");
-    assert!(rows(&mut state).contains("unknown command :nope"));
+    assert_eq!(state.draft.editor.text(), ":sig", "kept to be completed");
+    assert!(rows(&mut state).contains("unknown command :sig"));
 
-    let mut state = with_messages(three());
-    type_text(&mut state, ":)");
-    let effects = key(&mut state, KeyCode::Enter);
-    assert!(
-        commands(&effects)
-            .iter()
-            .any(|c| matches!(c, Command::Send { content, .. } if content == ":)")),
-        "a smiley is a message: {effects:?}"
-    );
+    for smiley in [":)", ":p"] {
+        let mut state = with_messages(three());
+        type_text(&mut state, smiley);
+        let effects = key(&mut state, KeyCode::Enter);
+        assert!(
+            commands(&effects)
+                .iter()
+                .any(|c| matches!(c, Command::Send { content, .. } if content == smiley)),
+            "{smiley} is a message: {effects:?}"
+        );
+    }
 }
 
 #[test]
@@ -448,4 +450,69 @@ fn what_arrives_while_the_window_is_elsewhere_is_marked_unread() {
     let mut state = with_messages(three());
     net(&mut state, posted(1, msg("n1", "bob", "seen", 10)));
     assert_eq!(state.timeline.unread_marker, None);
+}
+
+#[test]
+fn paging_up_a_short_conversation_never_scrolls_past_its_top() {
+    let mut state = with_messages(vec![
+        msg("m1", "alice", "one", 1),
+        msg("m2", "bob", "two", 2),
+    ]);
+    let before = rows(&mut state);
+    key(&mut state, KeyCode::PageUp);
+    assert!(
+        state.timeline.is_following(),
+        "everything fits: nothing to scroll"
+    );
+    assert_eq!(rows(&mut state), before);
+    // A full pane: PgUp stops with "start of the conversation" on the top row.
+    let mut state = with_messages(thirty_lines());
+    for _ in 0..5 {
+        key(&mut state, KeyCode::PageUp);
+    }
+    let shown = rows(&mut state);
+    let top = shown.lines().next().unwrap_or_default();
+    assert!(top.contains("start of the conversation"), "{shown}");
+}
+
+#[test]
+fn the_cache_never_outlives_the_server_or_a_sign_out() {
+    // An empty newest page (a reset server) replaces the cached messages too.
+    let mut state = new_state();
+    net(&mut state, me_signed_in());
+    let cached = Page {
+        messages: vec![msg("old", "alice", "from a server that was reset", 1)],
+        has_more: false,
+    };
+    update(&mut state, Event::CacheLoaded(cached.clone()));
+    net(&mut state, newest_page(Vec::new(), false));
+    assert!(state.timeline.is_empty(), "{:?}", state.timeline.messages);
+    // A failed first page with the cache on screen: Ctrl+R asks for the page again.
+    let mut state = new_state();
+    net(&mut state, me_signed_in());
+    update(&mut state, Event::CacheLoaded(cached));
+    net(
+        &mut state,
+        NetEvent::Page {
+            kind: PageKind::Newest,
+            result: Err(RpcError::new(Code::Unavailable, "down")),
+        },
+    );
+    let effects = ctrl(&mut state, 'r');
+    assert!(
+        commands(&effects).contains(&Command::LoadNewest),
+        "{effects:?}"
+    );
+    // Signing out, then quitting before the server answers: the cache stays forgotten.
+    let mut state = with_messages(three());
+    key(&mut state, KeyCode::Esc);
+    key(&mut state, KeyCode::Char('S'));
+    key(&mut state, KeyCode::Char('y'));
+    let effects = ctrl(&mut state, 'c');
+    assert!(
+        !effects
+            .iter()
+            .any(|e| matches!(e, Effect::SaveCache { .. })),
+        "{effects:?}"
+    );
 }
