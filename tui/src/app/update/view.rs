@@ -210,7 +210,9 @@ pub fn select(state: &mut State, index: usize, effects: &mut Vec<Effect>) {
     if index == 0 && index != last {
         // The oldest message: its top, and the "start of the conversation" row above.
         show_top_of(state, 0);
-        scroll_up(state, 1);
+        // Up to the top, however the hint row changed the pane: the clamp stops there.
+        let rows = pane(state).height;
+        scroll_up(state, rows);
     } else if index == last {
         follow(state);
     } else {

@@ -90,6 +90,30 @@ fn the_oldest_message_of_a_full_pane_shows_the_start_of_the_conversation() {
     let shown = rows(&mut state);
     assert!(shown.contains("start of the conversation"), "{shown}");
     assert!(shown.contains("line 0"));
+    // The case that showed the defect: messages that fill the pane exactly (7 of 3
+    // rows at 80×24), so the oldest sat on the top row with no room for the marker.
+    let mut state = with_messages(exactly_a_pane());
+    key(&mut state, KeyCode::Esc);
+    key(&mut state, KeyCode::Char('g'));
+    let shown = rows(&mut state);
+    assert!(shown.contains("start of the conversation"), "{shown}");
+    assert!(shown.contains("line 0"), "{shown}");
+    // PgUp gets there too.
+    let mut state = with_messages(exactly_a_pane());
+    key(&mut state, KeyCode::PageUp);
+    assert!(rows(&mut state).contains("start of the conversation"));
+}
+
+/// Seven messages of three rows (header, text, a reaction): 21 rows, the pane at 80×24.
+fn exactly_a_pane() -> Vec<chat_protocol::chat::v1::Message> {
+    (0..7)
+        .map(|i| {
+            reacted(
+                msg(&format!("m{i}"), "alice", &format!("line {i}"), i),
+                &[("👍", &["bob"])],
+            )
+        })
+        .collect()
 }
 
 #[test]
