@@ -89,10 +89,17 @@ impl Notice {
         if let Some(detail) = &self.detail {
             out.push_str(&format!(" ({detail})"));
         }
-        if let Some(action) = &self.action {
-            out.push_str(&format!("; {action}"));
-        }
+        out.push_str(&self.tail());
         out
+    }
+
+    /// "; action" (" action" after a question), or nothing.
+    pub fn tail(&self) -> String {
+        match &self.action {
+            Some(action) if self.text.ends_with('?') => format!(" {action}"),
+            Some(action) => format!("; {action}"),
+            None => String::new(),
+        }
     }
 }
 

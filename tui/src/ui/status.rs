@@ -76,11 +76,7 @@ fn fit(notice: &Notice, room: usize) -> Option<String> {
     if text::width(&full) <= room {
         return Some(full);
     }
-    let tail = notice
-        .action
-        .as_ref()
-        .map(|a| format!("; {a}"))
-        .unwrap_or_default();
+    let tail = notice.tail();
     let essential = text::width(&notice.text) + text::width(&tail);
     if let Some(detail) = &notice.detail {
         // " (" and ")" around the cut detail; less than a word of it is noise.
@@ -117,11 +113,7 @@ fn line(state: &State, width: usize) -> (String, String) {
     let short = connection_short(&state.connection);
     let room = room(&short);
     let fitted = fit(&notice, room).unwrap_or_else(|| {
-        let tail = notice
-            .action
-            .as_ref()
-            .map(|a| format!("; {a}"))
-            .unwrap_or_default();
+        let tail = notice.tail();
         let head = room.saturating_sub(text::width(&tail));
         text::truncate(
             &format!("{}{tail}", text::truncate(&notice.text, head)),
