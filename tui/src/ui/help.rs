@@ -24,24 +24,41 @@ fn section(state: &State, context: Context, theme: Theme, column: usize) -> Vec<
         .unwrap_or(0)
         .min(MAX_KEY_COLUMN);
     for row in rows {
-        let pad = key_column.saturating_sub(width(&row.keys)).max(1);
-        if 2 + width(&row.keys) + pad + width(row.description) <= column {
-            lines.push(Line::from(vec![
-                Span::styled(format!("  {}{}", row.keys, " ".repeat(pad)), theme.warn()),
-                Span::raw(row.description),
-            ]));
-        } else {
-            lines.push(Line::from(Span::styled(
-                format!("  {}", row.keys),
-                theme.warn(),
-            )));
-            for part in text::wrap(row.description, column.saturating_sub(6).max(8)) {
-                lines.push(Line::from(format!("      {part}")));
-            }
-        }
+        push_row(
+            &mut lines,
+            &row.keys,
+            row.description,
+            key_column,
+            column,
+            theme,
+        );
     }
     lines.push(Line::default());
     lines
+}
+
+/// "  keys   description", padded to `key_column`; when that is wider than `column`, the
+/// description goes on the lines below, indented, instead of being cut.
+fn push_row(
+    lines: &mut Vec<Line<'static>>,
+    keys: &str,
+    description: &'static str,
+    key_column: usize,
+    column: usize,
+    theme: Theme,
+) {
+    let pad = key_column.saturating_sub(width(keys)).max(1);
+    if 2 + width(keys) + pad + width(description) <= column {
+        lines.push(Line::from(vec![
+            Span::styled(format!("  {keys}{}", " ".repeat(pad)), theme.warn()),
+            Span::raw(description),
+        ]));
+    } else {
+        lines.push(Line::from(Span::styled(format!("  {keys}"), theme.warn())));
+        for part in text::wrap(description, column.saturating_sub(6).max(8)) {
+            lines.push(Line::from(format!("      {part}")));
+        }
+    }
 }
 
 /// The `:` commands, from the same table that runs them.
@@ -55,18 +72,14 @@ fn commands_section(theme: Theme, column: usize) -> Vec<Line<'static>> {
         for alias in spec.aliases {
             name.push_str(&format!(", :{alias}"));
         }
-        let pad = MAX_KEY_COLUMN.saturating_sub(width(&name)).max(1);
-        if 2 + width(&name) + pad + width(spec.description) <= column {
-            lines.push(Line::from(vec![
-                Span::styled(format!("  {name}{}", " ".repeat(pad)), theme.warn()),
-                Span::raw(spec.description),
-            ]));
-        } else {
-            lines.push(Line::from(Span::styled(format!("  {name}"), theme.warn())));
-            for part in text::wrap(spec.description, column.saturating_sub(6).max(8)) {
-                lines.push(Line::from(format!("      {part}")));
-            }
-        }
+        push_row(
+            &mut lines,
+            &name,
+            spec.description,
+            MAX_KEY_COLUMN,
+            column,
+            theme,
+        );
     }
     lines.push(Line::default());
     lines
