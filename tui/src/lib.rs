@@ -6,8 +6,12 @@
 //! - [`net`]: the network task: gRPC calls and the live event stream, reported back as
 //!   events;
 //! - [`keymap`]: the key bindings, which also generate the help overlay;
-//! - [`run`]: the loop that ties the terminal, the queue and the network together;
-//! - [`config`], [`cli`], [`logging`], [`terminal`]: setting up the process.
+//! - [`run`]: the loop that ties the terminal, the queue and the network together, and
+//!   carries out the effects that are not network calls ([`external_editor`], [`cache`]);
+//! - [`input`]: the terminal's bytes read on a thread and parsed into key events;
+//! - [`terminal`]: taking over the terminal and giving it back, and a backend that never
+//!   queries it;
+//! - [`config`], [`cli`], [`logging`]: setting up the process.
 
 pub mod app;
 pub mod cache;
