@@ -167,7 +167,9 @@ async fn drive(args: &Args, url: &str, server: Option<&SpawnedServer>) -> Result
     let status = poster_sessions[0]
         .chat
         .clone()
-        .get_send_status(poster_sessions[0].req(chat_protocol::chat::v1::GetSendStatusRequest {}))
+        .get_send_status(
+            poster_sessions[0].req(chat_protocol::chat::v1::GetSendStatusRequest::default()),
+        )
         .await
         .context("GetSendStatus")?
         .into_inner();

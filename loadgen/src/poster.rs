@@ -80,6 +80,7 @@ impl Poster {
                 .send(self.session.req(pb::SendRequest {
                     content,
                     client_request_id: String::new(),
+                    ..Default::default()
                 }))
                 .await;
             let message_id = match reply {

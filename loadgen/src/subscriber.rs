@@ -216,7 +216,14 @@ impl Subscriber {
                     _ => Classified::Foreign,
                 }
             }
-            None => Classified::Foreign,
+            // Edits, tombstones, room and presence changes: the load generator posts none.
+            Some(
+                Payload::MessageEdited(_)
+                | Payload::MessageDeleted(_)
+                | Payload::RoomChanged(_)
+                | Payload::PresenceChanged(_),
+            )
+            | None => Classified::Foreign,
         }
     }
 }

@@ -9,8 +9,12 @@ mod m20261130_000003_lean_event_queue;
 mod m20261201_000004_hardening;
 mod m20261202_000005_operations;
 mod m20261202_000006_event_audience;
+mod m20261204_000007_rooms;
 
 pub struct Migrator;
+
+/// The lobby's fixed id: created by the rooms migration, the room every user is in.
+pub const LOBBY_ROOM_ID: &str = "00000000-0000-0000-0000-000000000001";
 
 /// The server's names for the database URL, most specific first, as the server reads them.
 pub const URL_VARIABLES: &[&str] = &[
@@ -38,6 +42,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000004_hardening::Migration),
             Box::new(m20261202_000005_operations::Migration),
             Box::new(m20261202_000006_event_audience::Migration),
+            Box::new(m20261204_000007_rooms::Migration),
         ]
     }
 }

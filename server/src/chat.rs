@@ -1,9 +1,14 @@
-//! The chat rules: posting behind the send gate, reacting, reading messages; every
-//! change is recorded as an event (see [`crate::events`]).
+//! The chat rules: rooms and their members, posting behind each room's send gate,
+//! reacting, editing and deleting, reading messages; every change is recorded as an event
+//! (see [`crate::events`]).
 
+pub mod edits;
 pub mod gate;
+pub mod membership;
+pub mod mentions;
 pub mod messages;
 pub mod reactions;
+pub mod rooms;
 pub mod snapshot;
 
 use crate::{

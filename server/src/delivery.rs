@@ -7,6 +7,7 @@
 pub mod acks;
 pub mod feed;
 pub mod janitor;
+pub mod presence;
 pub mod queue;
 pub mod registry;
 pub mod replicas;
@@ -34,6 +35,8 @@ pub struct Delivery {
     pub streams: StreamRegistry,
     pub acks: AckBuffer,
     pub shutdown: CancellationToken,
+    /// This process among the replicas on one database: its presence leases carry it.
+    pub replica_id: String,
 }
 
 impl Delivery {
@@ -51,6 +54,7 @@ impl Delivery {
             streams: StreamRegistry::default(),
             acks: AckBuffer::default(),
             shutdown,
+            replica_id: crate::domain::new_id(),
         }
     }
 }

@@ -4,12 +4,14 @@
 mod content;
 mod emoji;
 mod ids;
+mod room;
 mod user_name;
 
 pub use content::{Content, ContentLimits};
 pub use emoji::{Emoji, EmojiSet};
 pub use ids::{ClientRequestId, MessageId, new_id};
-pub use user_name::{Password, UserName};
+pub use room::{LOBBY_ROOM_ID, RoomId, RoomKind, RoomName};
+pub use user_name::{Password, UserName, fold as fold_name, is_name_char};
 
 /// Client input quoted in an error message: at most [`ECHO_CHARS`] characters of it, so a
 /// 3 MB value yields a short error (not one too large to send), and is still recognisable.

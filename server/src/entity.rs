@@ -5,9 +5,13 @@
 pub mod event;
 pub mod event_queue;
 pub mod message;
+pub mod presence;
 pub mod reaction;
 pub mod refresh_token;
+pub mod room;
+pub mod room_member;
 pub mod server_meta;
 pub mod session;
 pub mod sign_in_failure;
+pub mod stream_lease;
 pub mod user;

@@ -42,7 +42,8 @@ pub async fn record<C: ConnectionTrait>(
     let model = event::ActiveModel {
         created_at: Set(now_ms),
         payload: Set(encoded),
-        audience: Set(audience.as_str().to_owned()),
+        room_id: Set(audience.room_id()),
+        audience: Set(audience.to_stored()),
         ..Default::default()
     }
     .insert(db)

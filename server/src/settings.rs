@@ -44,6 +44,10 @@ pub struct ServerSettings {
     pub max_connections_per_ip: usize,
     /// HTTP/2 streams (calls) open at once on one connection.
     pub max_concurrent_streams: u32,
+    /// HTTP/2 pings on an idle connection, and how long one may go unanswered before the
+    /// connection is dropped: a cut stream is noticed within their sum.
+    pub keepalive_interval_secs: u64,
+    pub keepalive_timeout_secs: u64,
     /// The request headers of one call, in bytes; a little over it HTTP/2 refuses that
     /// call (431), and well over it (about 1.25× as sent) closes the connection.
     pub max_header_bytes: usize,

@@ -5,7 +5,7 @@
 use crate::{
     auth::{AuthInterceptor, secret},
     db::Db,
-    delivery::{EventFeed, janitor, replicas, revocations},
+    delivery::{EventFeed, janitor, presence, replicas, revocations},
     incoming::{self, ConnectionLimits},
     metrics,
     service::{AuthApi, ChatApi, DecodeErrorsLayer},
@@ -140,6 +140,7 @@ impl Application {
         let mut tasks = Tasks::default();
         tasks.spawn("feed", EventFeed::run(delivery.clone()));
         tasks.spawn("janitor", janitor::run(delivery.clone()));
+        tasks.spawn("presence", presence::run(delivery.clone()));
         tasks.spawn("replica listener", replicas::listen(delivery.clone()));
         tasks.spawn("revocation watch", revocations::watch(delivery.clone()));
         tasks.spawn(
@@ -189,8 +190,12 @@ impl Application {
             builder = builder.tls_config(tls).context("configuring TLS")?;
         }
         let server = builder
-            .http2_keepalive_interval(Some(Duration::from_secs(30)))
-            .http2_keepalive_timeout(Some(Duration::from_secs(10)))
+            .http2_keepalive_interval(Some(Duration::from_secs(
+                limits.keepalive_interval_secs.max(1),
+            )))
+            .http2_keepalive_timeout(Some(Duration::from_secs(
+                limits.keepalive_timeout_secs.max(1),
+            )))
             .max_concurrent_streams(limits.max_concurrent_streams)
             .http2_max_header_list_size(u32::try_from(limits.max_header_bytes).unwrap_or(u32::MAX))
             .timeout(Duration::from_secs(limits.request_timeout_secs.max(1)))

@@ -90,6 +90,7 @@ async fn every_committed_event_survives_a_kill_9() {
                 let req = pb::SendRequest {
                     content: format!("post {p}/{i}"),
                     client_request_id: String::new(),
+                    ..Default::default()
                 };
                 match chat.send(authed(req, &token)).await {
                     Ok(r) => confirmed.push(
@@ -135,6 +136,7 @@ async fn every_committed_event_survives_a_kill_9() {
                     pb::ListMessagesRequest {
                         before_message_id: before.clone(),
                         limit: 200,
+                        ..Default::default()
                     },
                     &watcher_token,
                 ))

@@ -118,6 +118,7 @@ async fn send(chat: &mut ChatServiceClient<Channel>, token: &str, content: &str)
     let req = pb::SendRequest {
         content: content.into(),
         client_request_id: String::new(),
+        ..Default::default()
     };
     match chat.send(authed(req, token)).await {
         Ok(_) => true,

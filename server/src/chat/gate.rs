@@ -1,6 +1,8 @@
-//! The send gate: a user may post only after their previous message got reactions from at
-//! least `required` distinct other users. Self-reactions are shown but never counted.
+//! The send gate, per room: a user may post in a room only after their previous message
+//! there got reactions from at least `required` distinct other users. Self-reactions are
+//! shown but never counted.
 
+use super::membership;
 use crate::{
     entity::{message, reaction},
     error::Result,
@@ -43,10 +45,36 @@ pub fn counted<'a>(author: &str, reactors: impl IntoIterator<Item = &'a str>) ->
     u32::try_from(others.len()).unwrap_or(u32::MAX)
 }
 
-/// The user's last message and how many distinct others reacted to it.
-pub async fn check<C: ConnectionTrait>(db: &C, user_id: &str, required: u32) -> Result<GateState> {
+/// What a Send in the room needs: the room's `setting`, but never more than the other
+/// members there are now (so a DM needs the other person, a room of one nobody).
+///
+/// The lobby keeps the configured number whatever its size: a client that knows nothing
+/// of rooms sees the gate exactly as before rooms existed (issue 13 asks for that, over
+/// DESIGN §7's cap, which only differs for a lobby of `required` users or fewer).
+pub async fn effective_required<C: ConnectionTrait>(
+    db: &C,
+    room_id: &str,
+    setting: u32,
+) -> Result<u32> {
+    if room_id == crate::domain::LOBBY_ROOM_ID {
+        return Ok(setting);
+    }
+    let members = membership::member_count(db, room_id, u64::from(setting) + 1).await?;
+    let others = u32::try_from(members.saturating_sub(1)).unwrap_or(u32::MAX);
+    Ok(setting.min(others))
+}
+
+/// The user's last message in the room (a tombstone too: deleting never reopens the
+/// gate) and how many distinct others reacted to it.
+pub async fn check<C: ConnectionTrait>(
+    db: &C,
+    user_id: &str,
+    room_id: &str,
+    required: u32,
+) -> Result<GateState> {
     let last = message::Entity::find()
         .filter(message::Column::UserId.eq(user_id))
+        .filter(message::Column::RoomId.eq(room_id))
         .order_by_desc(message::Column::Seq)
         .one(db)
         .await?;

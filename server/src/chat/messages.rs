@@ -1,17 +1,19 @@
-//! Posting (behind the gate, idempotent by `client_request_id`) and reading messages.
+//! Posting (behind the room's gate, idempotent by `client_request_id`) and reading a
+//! room's messages.
 
-use super::{Chat, Rules, gate, snapshot};
+use super::{Chat, Rules, gate, membership, mentions, snapshot};
 use crate::{
     auth::Principal,
     db::{Decision, Operation, Tx, Written},
-    domain::{ClientRequestId, Content, MessageId, new_id, now_ms, timestamp},
+    domain::{ClientRequestId, Content, MessageId, RoomId, new_id, now_ms, timestamp},
     entity::message,
     error::{Error, Result},
     events::{self, Audience},
 };
 use chat_protocol::chat::v1 as pb;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect, Set,
 };
 use std::sync::Arc;
 
@@ -23,10 +25,12 @@ pub async fn send(
     who: &Principal,
     raw_content: String,
     raw_request_id: &str,
+    raw_room: &str,
 ) -> Result<pb::Message> {
     let post = Post {
         rules: Arc::clone(&chat.rules),
         who: who.clone(),
+        room: RoomId::parse_or_lobby(raw_room)?,
         content: Content::parse(raw_content, chat.rules.content_limits)?,
         request_id: ClientRequestId::parse_optional(raw_request_id)?,
     };
@@ -40,6 +44,7 @@ pub async fn send(
 struct Post {
     rules: Arc<Rules>,
     who: Principal,
+    room: RoomId,
     content: Content,
     request_id: Option<ClientRequestId>,
 }
@@ -49,6 +54,8 @@ impl Operation for Post {
     type Output = pb::Message;
 
     async fn decide(&self, tx: &Tx) -> Result<Decision<(), pb::Message>> {
+        let setting =
+            membership::gate_setting(tx, &self.rules, &self.room, &self.who.user_id).await?;
         if let Some(request_id) = &self.request_id {
             let earlier = message::Entity::find()
                 .filter(message::Column::UserId.eq(&self.who.user_id))
@@ -61,7 +68,8 @@ impl Operation for Post {
                 return Ok(Decision::Answer(first));
             }
         }
-        let gate = gate::check(tx, &self.who.user_id, self.rules.required_reactions).await?;
+        let required = gate::effective_required(tx, self.room.as_str(), setting).await?;
+        let gate = gate::check(tx, &self.who.user_id, self.room.as_str(), required).await?;
         if !gate.can_send() {
             return Err(Error::FailedPrecondition(gate.refusal()));
         }
@@ -70,12 +78,19 @@ impl Operation for Post {
 
     async fn apply(self, tx: &Tx, (): ()) -> Result<Written<pb::Message>> {
         let now = now_ms();
+        let content = self.content.into_inner();
+        let mentioned =
+            mentions::resolve(tx, self.room.as_str(), &self.who.user_id, &content).await?;
         let row = message::ActiveModel {
             id: Set(new_id()),
             user_id: Set(self.who.user_id.clone()),
-            content: Set(self.content.into_inner()),
+            content: Set(content),
             created_at: Set(now),
             client_request_id: Set(self.request_id.map(ClientRequestId::into_inner)),
+            room_id: Set(self.room.as_str().to_owned()),
+            edited_at: Set(None),
+            deleted_at: Set(None),
+            mentioned_user_ids: Set(mentions::to_stored(&mentioned)),
             ..Default::default()
         }
         .insert(tx)
@@ -88,48 +103,70 @@ impl Operation for Post {
             created_at: Some(timestamp(now)),
             reactions: Vec::new(),
             counted_reactions: 0,
+            room_id: row.room_id,
+            edited_at: None,
+            deleted: false,
+            mentioned_user_ids: mentioned,
         };
         let payload = pb::event::Payload::MessagePosted(pb::MessagePosted {
             message: Some(posted.clone()),
         });
-        let event_id = events::record(tx, Audience::Everyone, payload, now).await?;
+        let event_id = events::record(tx, Audience::of_room(&self.room), payload, now).await?;
         Ok(Written::with_event(posted, event_id))
     }
 }
 
-pub async fn get(chat: &Chat, raw_id: &str) -> Result<pb::Message> {
+pub async fn get(chat: &Chat, who: &Principal, raw_id: &str) -> Result<pb::Message> {
     let id = MessageId::parse(raw_id)?;
-    let row = find(chat, &id).await?;
+    let row = find_readable(chat.db.conn(), &id, &who.user_id).await?;
     snapshot::build_one(chat.db.conn(), &chat.rules.emoji, row).await
 }
 
 /// Oldest first; `has_more` says whether older messages exist before the page.
-pub async fn list(chat: &Chat, raw_before: &str, limit: u32) -> Result<(Vec<pb::Message>, bool)> {
+pub async fn list(
+    chat: &Chat,
+    who: &Principal,
+    raw_room: &str,
+    raw_before: &str,
+    limit: u32,
+) -> Result<(Vec<pb::Message>, bool)> {
+    let room = RoomId::parse_or_lobby(raw_room)?;
     let before = MessageId::parse_optional(raw_before)?;
+    let db = chat.db.conn();
+    if !room.is_lobby() {
+        membership::require_member(db, &room, &who.user_id).await?;
+    }
     let limit = match limit {
         0 => DEFAULT_PAGE,
         n => n.min(MAX_PAGE),
     };
-    let mut query = message::Entity::find().order_by_desc(message::Column::Seq);
+    let mut query = message::Entity::find()
+        .filter(message::Column::RoomId.eq(room.as_str()))
+        .order_by_desc(message::Column::Seq);
     if let Some(before) = before {
-        let anchor = find(chat, &before).await?;
+        let anchor = find(db, &before).await?;
+        if anchor.room_id != room.as_str() {
+            // Another room's message: as far as this room goes, it does not exist.
+            return Err(not_found(&before));
+        }
         query = query.filter(message::Column::Seq.lt(anchor.seq));
     }
-    let mut rows = query
-        .limit(u64::from(limit) + 1)
-        .all(chat.db.conn())
-        .await?;
+    let mut rows = query.limit(u64::from(limit) + 1).all(db).await?;
     let has_more = rows.len() > limit as usize;
     rows.truncate(limit as usize);
     rows.reverse();
     Ok((
-        snapshot::build(chat.db.conn(), &chat.rules.emoji, rows).await?,
+        snapshot::build(db, &chat.rules.emoji, rows).await?,
         has_more,
     ))
 }
 
-pub async fn send_status(chat: &Chat, who: &Principal) -> Result<pb::SendStatus> {
-    let gate = gate::check(chat.db.conn(), &who.user_id, chat.rules.required_reactions).await?;
+pub async fn send_status(chat: &Chat, who: &Principal, raw_room: &str) -> Result<pb::SendStatus> {
+    let room = RoomId::parse_or_lobby(raw_room)?;
+    let db = chat.db.conn();
+    let setting = membership::gate_setting(db, &chat.rules, &room, &who.user_id).await?;
+    let required = gate::effective_required(db, room.as_str(), setting).await?;
+    let gate = gate::check(db, &who.user_id, room.as_str(), required).await?;
     Ok(pb::SendStatus {
         can_send: gate.can_send(),
         reactions_needed: gate.needed(),
@@ -138,10 +175,29 @@ pub async fn send_status(chat: &Chat, who: &Principal) -> Result<pb::SendStatus>
     })
 }
 
-pub async fn find(chat: &Chat, id: &MessageId) -> Result<message::Model> {
+pub async fn find<C: ConnectionTrait>(db: &C, id: &MessageId) -> Result<message::Model> {
     message::Entity::find()
         .filter(message::Column::Id.eq(id.as_str()))
-        .one(chat.db.conn())
+        .one(db)
         .await?
-        .ok_or_else(|| Error::not_found(format!("message {} not found", id.as_str())))
+        .ok_or_else(|| not_found(id))
+}
+
+/// The message, if it exists (`NOT_FOUND`) and its room is the user's
+/// (`PERMISSION_DENIED`).
+pub async fn find_readable<C: ConnectionTrait>(
+    db: &C,
+    id: &MessageId,
+    user_id: &str,
+) -> Result<message::Model> {
+    let row = find(db, id).await?;
+    if membership::is_member(db, &row.room_id, user_id).await? {
+        Ok(row)
+    } else {
+        Err(membership::not_a_member())
+    }
+}
+
+fn not_found(id: &MessageId) -> Error {
+    Error::not_found(format!("message {} not found", id.as_str()))
 }

@@ -1,10 +1,10 @@
 //! Adding and removing reactions; each change is an event carrying the updated message.
 
-use super::{Chat, Rules, snapshot};
+use super::{Chat, Rules, messages, snapshot};
 use crate::{
     auth::Principal,
     db::{Decision, Operation, Tx, Written},
-    domain::{Emoji, MessageId, now_ms},
+    domain::{Emoji, MessageId, RoomId, now_ms},
     entity::{message, reaction},
     error::{Error, Result},
     events::{self, Audience},
@@ -63,11 +63,8 @@ impl Operation for Change {
     type Output = pb::Message;
 
     async fn decide(&self, tx: &Tx) -> Result<Decision<message::Model, pb::Message>> {
-        let target = message::Entity::find()
-            .filter(message::Column::Id.eq(self.id.as_str()))
-            .one(tx)
-            .await?
-            .ok_or_else(|| Error::not_found(format!("message {} not found", self.id.as_str())))?;
+        // A tombstone may still be reacted to; another room's message may not.
+        let target = messages::find_readable(tx, &self.id, &self.who.user_id).await?;
         // Operations run one at a time under the ordering lock, so what this reads is
         // still true when `apply` writes (the unique index stays the last word).
         let exists = reaction::Entity::find()
@@ -107,6 +104,7 @@ impl Operation for Change {
                 .exec(tx)
                 .await?;
         }
+        let audience = Audience::of_room(&RoomId::stored(target.room_id.clone()));
         let updated = snapshot::build_one(tx, &self.rules.emoji, target).await?;
         let payload = pb::event::Payload::ReactionChanged(pb::ReactionChanged {
             message_id: updated.message_id.clone(),
@@ -116,7 +114,7 @@ impl Operation for Change {
             added: self.add,
             message: Some(updated.clone()),
         });
-        let event_id = events::record(tx, Audience::Everyone, payload, now).await?;
+        let event_id = events::record(tx, audience, payload, now).await?;
         Ok(Written::with_event(updated, event_id))
     }
 }

@@ -93,5 +93,9 @@ fn assemble(
         created_at: Some(timestamp(m.created_at)),
         reactions: chips,
         counted_reactions: counted,
+        room_id: m.room_id,
+        edited_at: m.edited_at.map(timestamp),
+        deleted: m.deleted_at.is_some(),
+        mentioned_user_ids: super::mentions::from_stored(&m.mentioned_user_ids),
     }
 }

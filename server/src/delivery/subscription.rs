@@ -4,26 +4,32 @@
 //! fills the channel, and after a grace period its stream is ended with
 //! RESOURCE_EXHAUSTED, without ever holding up posting or other streams.
 
-use super::{queue, registry::StreamHandle};
+use super::{feed::FeedItem, presence, queue, registry::StreamHandle};
 use crate::{
     auth::Principal,
     db::Db,
     delivery::Delivery,
-    domain::{now_ms, timestamp},
+    domain::{new_id, now_ms, timestamp},
     entity::session,
     error::{Error, Result},
-    events::{self, Recipient},
+    events::{self, Recipient, audience::membership_change},
 };
 use chat_protocol::chat::v1 as pb;
 use futures::Stream;
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, sea_query::Expr};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, QueryFilter, Statement, sea_query::Expr,
+};
 use std::{
+    collections::HashSet,
     pin::Pin,
     sync::Arc,
     task::{Context, Poll},
     time::Duration,
 };
-use tokio::sync::{broadcast::error::RecvError, mpsc, oneshot};
+use tokio::sync::{
+    broadcast::{self, error::RecvError},
+    mpsc, oneshot,
+};
 use tonic::Status;
 
 /// Events read from the queue per query.
@@ -33,14 +39,20 @@ pub fn open(delivery: Arc<Delivery>, who: Principal) -> EventStream {
     let buffer = delivery.settings.subscriber_buffer.max(1);
     let (events_tx, events_rx) = mpsc::channel(buffer);
     let (end_tx, end_rx) = oneshot::channel();
-    let handle = delivery.streams.register(&who.session_id);
     tokio::spawn(async move {
-        let generation = handle.generation;
         let metrics = crate::metrics::get();
         metrics.open_streams.inc();
-        let outcome = pump(&delivery, &who, &handle, &events_tx).await;
+        let stream_id = new_id();
+        let outcome = pump(&delivery, &who, &stream_id, &events_tx).await;
         metrics.open_streams.dec();
-        delivery.streams.unregister(&who.session_id, generation);
+        let closed = presence::Closed {
+            stream_id,
+            user_id: who.user_id.clone(),
+        };
+        if let Err(e) = delivery.db.write(closed).await {
+            // The presence sweep drops the lease (at the latest when it expires).
+            tracing::debug!(error = %e, "could not record the stream's end");
+        }
         match outcome {
             Ok(()) => tracing::debug!(session_id = %who.session_id, "stream closed by the client"),
             Err(status) => {
@@ -60,14 +72,11 @@ pub fn open(delivery: Arc<Delivery>, who: Principal) -> EventStream {
 async fn pump(
     delivery: &Delivery,
     who: &Principal,
-    handle: &StreamHandle,
+    stream_id: &str,
     out: &mpsc::Sender<Result<pb::Event, Status>>,
 ) -> Result<(), Status> {
-    let slow_after = Duration::from_secs(delivery.settings.slow_subscriber_timeout_secs);
     // Joined before the backlog is read: whatever commits after the read is in the feed.
     let mut live = delivery.feed.subscribe();
-    let mut cursor = 0i64;
-
     // An ack still buffered must land first, or its events would be sent again.
     delivery
         .acks
@@ -77,9 +86,37 @@ async fn pump(
     let Some(session) = find_session(delivery, who).await? else {
         return Err(session_ended());
     };
-    mark_subscribed(&delivery.db, vec![who.session_id.clone()])
-        .await
-        .map_err(Status::from)?;
+    // The lease first, then the registration: a stream that replaces another of the
+    // same session keeps its user online throughout.
+    let opened = presence::Opened {
+        stream_id: stream_id.to_owned(),
+        session_id: who.session_id.clone(),
+        user_id: who.user_id.clone(),
+        replica_id: delivery.replica_id.clone(),
+    };
+    delivery.db.write(opened).await.map_err(Status::from)?;
+    let handle = delivery.streams.register(&who.session_id);
+    let outcome = serve(delivery, who, &session, &handle, &mut live, out).await;
+    delivery
+        .streams
+        .unregister(&who.session_id, handle.generation);
+    outcome
+}
+
+async fn serve(
+    delivery: &Delivery,
+    who: &Principal,
+    session: &session::Model,
+    handle: &StreamHandle,
+    live: &mut broadcast::Receiver<FeedItem>,
+    out: &mpsc::Sender<Result<pb::Event, Status>>,
+) -> Result<(), Status> {
+    let slow_after = Duration::from_secs(delivery.settings.slow_subscriber_timeout_secs);
+    let mut cursor = 0i64;
+    // The user's rooms as of event `known`, read in one statement: every event up to it
+    // that is meant for this session is in its queue, and the set is right for the first
+    // event after it.
+    let (known, mut rooms) = rooms_as_of(delivery, &who.user_id).await?;
     if let Some(trimmed_up_to) = session.trimmed_up_to {
         // Its id is the last event dropped: above anything the client saw, below every
         // event still queued, and acknowledging it clears the mark.
@@ -93,16 +130,14 @@ async fn pump(
         send(out, notice, slow_after).await?;
         cursor = trimmed_up_to;
     }
-    cursor = catch_up(delivery, who, cursor, out, slow_after).await?;
+    cursor = catch_up(delivery, who, &mut rooms, cursor, out, slow_after).await?;
+    // Whatever the feed still holds up to `known` came (or will not come) by the queue.
+    cursor = cursor.max(known);
 
     // Live: an event of the session's audience recorded after the session began is in its
     // queue (the fan-out used the same definition), so the feed's copy can be sent
     // without asking the database.
     let created_after = session.first_event_id;
-    let recipient = Recipient {
-        session_id: &who.session_id,
-        user_id: &who.user_id,
-    };
     let mut session_check =
         tokio::time::interval(delivery.settings.poll_interval() * SESSION_CHECK_POLLS);
     session_check.reset();
@@ -114,14 +149,31 @@ async fn pump(
             item = live.recv() => match item {
                 Ok(item) => {
                     let id = i64::try_from(item.event.event_id).unwrap_or(i64::MAX);
-                    let audience = item.audience.is_some_and(|a| a.includes(&recipient));
-                    if id > cursor && id > created_after && audience {
+                    if id <= cursor || id <= created_after {
+                        continue;
+                    }
+                    // A join counts before it is judged, a leave after it is delivered.
+                    let change = membership_change(&item.event, &who.user_id, &who.user_name);
+                    if let Some((room, true)) = &change {
+                        rooms.insert(room.clone());
+                    }
+                    let recipient = Recipient {
+                        session_id: &who.session_id,
+                        user_id: &who.user_id,
+                        rooms: &rooms,
+                    };
+                    if item.audience.as_ref().is_some_and(|a| a.includes(&recipient)) {
                         send(out, item.event.clone(), slow_after).await?;
                         cursor = id;
                     }
+                    if let Some((room, false)) = &change {
+                        rooms.remove(room);
+                    }
                 }
                 // Fell behind the feed's buffer: the queue in the database has it all.
-                Err(RecvError::Lagged(_)) => cursor = catch_up(delivery, who, cursor, out, slow_after).await?,
+                Err(RecvError::Lagged(_)) => {
+                    cursor = catch_up(delivery, who, &mut rooms, cursor, out, slow_after).await?;
+                }
                 Err(RecvError::Closed) => return Err(Status::unavailable("the server is shutting down")),
             },
             _ = session_check.tick() => {
@@ -134,6 +186,40 @@ async fn pump(
     }
 }
 
+/// The highest event id and the user's rooms (not the lobby) at that point, from one
+/// statement, so both come from one snapshot of the database.
+async fn rooms_as_of(delivery: &Delivery, user_id: &str) -> Result<(i64, HashSet<String>), Status> {
+    let db = delivery.db.conn();
+    let backend = db.get_database_backend();
+    let placeholder = if backend == DbBackend::Postgres {
+        "$1"
+    } else {
+        "?"
+    };
+    let sql = format!(
+        "SELECT MAX(id) AS event_id, NULL AS room_id FROM events \
+         UNION ALL SELECT NULL, room_id FROM room_members WHERE user_id = {placeholder}"
+    );
+    let rows = db
+        .query_all_raw(Statement::from_sql_and_values(
+            backend,
+            sql,
+            [user_id.into()],
+        ))
+        .await
+        .map_err(|e| Status::from(Error::from(e)))?;
+    let mut known = 0;
+    let mut rooms = HashSet::new();
+    for row in rows {
+        if let Ok(Some(id)) = row.try_get::<Option<i64>>("", "event_id") {
+            known = id;
+        } else if let Ok(Some(room)) = row.try_get::<Option<String>>("", "room_id") {
+            rooms.insert(room);
+        }
+    }
+    Ok((known, rooms))
+}
+
 /// Polls between session checks on a live stream.
 const SESSION_CHECK_POLLS: u32 = 10;
 
@@ -142,6 +228,7 @@ const SESSION_CHECK_POLLS: u32 = 10;
 async fn catch_up(
     delivery: &Delivery,
     who: &Principal,
+    rooms: &mut HashSet<String>,
     mut cursor: i64,
     out: &mpsc::Sender<Result<pb::Event, Status>>,
     slow_after: Duration,
@@ -152,7 +239,17 @@ async fn catch_up(
             .map_err(Status::from)?;
         let full = batch.len() as u64 == BATCH;
         for (event_id, payload) in batch {
-            send(out, events::decode(event_id, &payload)?, slow_after).await?;
+            let event = events::decode(event_id, &payload)?;
+            match membership_change(&event, &who.user_id, &who.user_name) {
+                Some((room, true)) => {
+                    rooms.insert(room);
+                }
+                Some((room, false)) => {
+                    rooms.remove(&room);
+                }
+                None => {}
+            }
+            send(out, event, slow_after).await?;
             cursor = event_id;
         }
         if !full {

@@ -15,14 +15,7 @@ impl MessageId {
         if raw.is_empty() {
             return Err(Error::invalid("message_id is required"));
         }
-        Uuid::parse_str(raw)
-            .map(|id| Self(id.to_string()))
-            .map_err(|_| {
-                Error::invalid(format!(
-                    "message_id {} is not a valid id",
-                    super::quoted(raw)
-                ))
-            })
+        canonical_uuid("message_id", raw).map(Self)
     }
 
     /// `""` stands for "none" in optional id fields such as `before_message_id`.
@@ -37,6 +30,14 @@ impl MessageId {
     pub fn as_str(&self) -> &str {
         &self.0
     }
+}
+
+/// A UUID in any case, in its canonical (lower-case, hyphenated) form; `field` names the
+/// request field in the error.
+pub fn canonical_uuid(field: &str, raw: &str) -> Result<String> {
+    Uuid::parse_str(raw)
+        .map(|id| id.to_string())
+        .map_err(|_| Error::invalid(format!("{field} {} is not a valid id", super::quoted(raw))))
 }
 
 /// The optional idempotency key of a Send.

@@ -37,7 +37,7 @@ impl UserName {
 
     /// The case-folded form that the unique index holds.
     pub fn key(&self) -> String {
-        caseless::default_case_fold_str(&self.0).nfkc().collect()
+        fold(&self.0)
     }
 
     /// What the name looks like, whatever the script: names with the same skeleton are
@@ -47,15 +47,22 @@ impl UserName {
     }
 }
 
+/// Full case folding, then NFKC: the one way names (of users and of rooms) compare.
+pub fn fold(name: &str) -> String {
+    caseless::default_case_fold_str(name).nfkc().collect()
+}
+
+/// A character that may appear in a user or room name (so `@name` ends at any other).
+pub fn is_name_char(c: char) -> bool {
+    c.is_alphanumeric() || matches!(c, '_' | '.' | '-')
+}
+
 fn check_shape(raw: &str) -> Result<()> {
     let len = raw.chars().count();
     if !(3..=32).contains(&len) {
         return Err(Error::invalid("user name must be 3 to 32 characters long"));
     }
-    if let Some(bad) = raw
-        .chars()
-        .find(|c| !(c.is_alphanumeric() || matches!(c, '_' | '.' | '-')))
-    {
+    if let Some(bad) = raw.chars().find(|c| !is_name_char(*c)) {
         return Err(Error::invalid(format!(
             "user name may contain only letters, digits, '_', '.' and '-' (found {bad:?})"
         )));

@@ -13,8 +13,10 @@ pub struct Model {
     pub id: i64,
     pub created_at: i64,
     pub payload: Vec<u8>,
-    /// Who receives it, as `events::Audience::as_str` says.
+    /// Who receives it, as `events::Audience::to_stored` says.
     pub audience: String,
+    /// The room of a room's event; `None` for the lobby and presence.
+    pub room_id: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
@@ -42,10 +44,11 @@ impl ActiveModelBehavior for ActiveModel {
                     model.audience
                 )));
             };
-            let recipients = audience
-                .recipients(model.created_at)
-                .expr(Expr::val(model.id))
-                .to_owned();
+            // Live only (presence): no queue rows.
+            let Some(mut recipients) = audience.recipients(model.created_at) else {
+                return Ok(model);
+            };
+            let recipients = recipients.expr(Expr::val(model.id)).to_owned();
             let fan_out = Query::insert()
                 .into_table(event_queue::Entity)
                 .columns([event_queue::Column::SessionId, event_queue::Column::EventId])

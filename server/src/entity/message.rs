@@ -14,6 +14,13 @@ pub struct Model {
     pub content: String,
     pub created_at: i64,
     pub client_request_id: Option<String>,
+    pub room_id: String,
+    pub edited_at: Option<i64>,
+    /// Set on a tombstone, whose content and mentions are blank.
+    pub deleted_at: Option<i64>,
+    /// Comma-separated user ids (see `chat::mentions`).
+    #[sea_orm(column_type = "Text")]
+    pub mentioned_user_ids: String,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

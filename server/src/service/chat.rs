@@ -2,7 +2,7 @@ use super::observe::{call, record_user};
 use crate::{
     accounts,
     auth::{Claims, Principal},
-    chat::{messages, reactions},
+    chat::{edits, messages, reactions, rooms},
     delivery::subscription,
     error::{Error, Result},
     state::AppState,
@@ -42,8 +42,14 @@ impl ChatService for ChatApi {
         call("Send", peer, async {
             let who = self.who(&request).await?;
             let req = request.into_inner();
-            let message =
-                messages::send(&self.state.chat, &who, req.content, &req.client_request_id).await?;
+            let message = messages::send(
+                &self.state.chat,
+                &who,
+                req.content,
+                &req.client_request_id,
+                &req.room_id,
+            )
+            .await?;
             Ok(Response::new(pb::SendResponse {
                 message: Some(message),
             }))
@@ -91,9 +97,9 @@ impl ChatService for ChatApi {
     ) -> Result<Response<pb::Message>, Status> {
         let peer = request.remote_addr();
         call("GetMessage", peer, async {
-            self.who(&request).await?;
+            let who = self.who(&request).await?;
             Ok(Response::new(
-                messages::get(&self.state.chat, &request.get_ref().message_id).await?,
+                messages::get(&self.state.chat, &who, &request.get_ref().message_id).await?,
             ))
         })
         .await
@@ -105,10 +111,16 @@ impl ChatService for ChatApi {
     ) -> Result<Response<pb::ListMessagesResponse>, Status> {
         let peer = request.remote_addr();
         call("ListMessages", peer, async {
-            self.who(&request).await?;
+            let who = self.who(&request).await?;
             let req = request.get_ref();
-            let (messages, has_more) =
-                messages::list(&self.state.chat, &req.before_message_id, req.limit).await?;
+            let (messages, has_more) = messages::list(
+                &self.state.chat,
+                &who,
+                &req.room_id,
+                &req.before_message_id,
+                req.limit,
+            )
+            .await?;
             Ok(Response::new(pb::ListMessagesResponse {
                 messages,
                 has_more,
@@ -125,7 +137,7 @@ impl ChatService for ChatApi {
         call("GetSendStatus", peer, async {
             let who = self.who(&request).await?;
             Ok(Response::new(
-                messages::send_status(&self.state.chat, &who).await?,
+                messages::send_status(&self.state.chat, &who, &request.get_ref().room_id).await?,
             ))
         })
         .await
@@ -163,6 +175,114 @@ impl ChatService for ChatApi {
                 .acknowledge(&who.session_id, up_to)
                 .await?;
             Ok(Response::new(pb::AckResponse {}))
+        })
+        .await
+    }
+    async fn create_room(
+        &self,
+        request: Request<pb::CreateRoomRequest>,
+    ) -> Result<Response<pb::Room>, Status> {
+        let peer = request.remote_addr();
+        call("CreateRoom", peer, async {
+            let who = self.who(&request).await?;
+            let room = rooms::create(&self.state.chat, &who, &request.get_ref().name).await?;
+            Ok(Response::new(room))
+        })
+        .await
+    }
+
+    async fn join_room(
+        &self,
+        request: Request<pb::JoinRoomRequest>,
+    ) -> Result<Response<pb::Room>, Status> {
+        let peer = request.remote_addr();
+        call("JoinRoom", peer, async {
+            let who = self.who(&request).await?;
+            let req = request.get_ref();
+            let room = rooms::join(&self.state.chat, &who, &req.room_id, &req.name).await?;
+            Ok(Response::new(room))
+        })
+        .await
+    }
+
+    async fn leave_room(
+        &self,
+        request: Request<pb::LeaveRoomRequest>,
+    ) -> Result<Response<pb::LeaveRoomResponse>, Status> {
+        let peer = request.remote_addr();
+        call("LeaveRoom", peer, async {
+            let who = self.who(&request).await?;
+            rooms::leave(&self.state.chat, &who, &request.get_ref().room_id).await?;
+            Ok(Response::new(pb::LeaveRoomResponse {}))
+        })
+        .await
+    }
+
+    async fn list_rooms(
+        &self,
+        request: Request<pb::ListRoomsRequest>,
+    ) -> Result<Response<pb::ListRoomsResponse>, Status> {
+        let peer = request.remote_addr();
+        call("ListRooms", peer, async {
+            let who = self.who(&request).await?;
+            let rooms = rooms::list(&self.state.chat, &who, request.get_ref().public_only).await?;
+            Ok(Response::new(pb::ListRoomsResponse { rooms }))
+        })
+        .await
+    }
+
+    async fn open_direct(
+        &self,
+        request: Request<pb::OpenDirectRequest>,
+    ) -> Result<Response<pb::Room>, Status> {
+        let peer = request.remote_addr();
+        call("OpenDirect", peer, async {
+            let who = self.who(&request).await?;
+            let room =
+                rooms::open_direct(&self.state.chat, &who, &request.get_ref().user_name).await?;
+            Ok(Response::new(room))
+        })
+        .await
+    }
+
+    async fn list_members(
+        &self,
+        request: Request<pb::ListMembersRequest>,
+    ) -> Result<Response<pb::ListMembersResponse>, Status> {
+        let peer = request.remote_addr();
+        call("ListMembers", peer, async {
+            let who = self.who(&request).await?;
+            let members =
+                rooms::members(&self.state.chat, &who, &request.get_ref().room_id).await?;
+            Ok(Response::new(pb::ListMembersResponse { members }))
+        })
+        .await
+    }
+
+    async fn edit_message(
+        &self,
+        request: Request<pb::EditMessageRequest>,
+    ) -> Result<Response<pb::Message>, Status> {
+        let peer = request.remote_addr();
+        call("EditMessage", peer, async {
+            let who = self.who(&request).await?;
+            let req = request.into_inner();
+            let message = edits::edit(&self.state.chat, &who, &req.message_id, req.content).await?;
+            Ok(Response::new(message))
+        })
+        .await
+    }
+
+    async fn delete_message(
+        &self,
+        request: Request<pb::DeleteMessageRequest>,
+    ) -> Result<Response<pb::Message>, Status> {
+        let peer = request.remote_addr();
+        call("DeleteMessage", peer, async {
+            let who = self.who(&request).await?;
+            let message =
+                edits::delete(&self.state.chat, &who, &request.get_ref().message_id).await?;
+            Ok(Response::new(message))
         })
         .await
     }

@@ -136,13 +136,14 @@ async fn calls_without_a_valid_token_are_unauthenticated() {
     let mut chat = alice.chat.clone();
     // Missing.
     assert_code(
-        chat.get_send_status(pb::GetSendStatusRequest {}).await,
+        chat.get_send_status(pb::GetSendStatusRequest::default())
+            .await,
         Code::Unauthenticated,
     );
     // Malformed.
     for bad in ["garbage", "a.b.c", ""] {
         let result = chat
-            .get_send_status(with_token(pb::GetSendStatusRequest {}, bad))
+            .get_send_status(with_token(pb::GetSendStatusRequest::default(), bad))
             .await;
         assert_code(result, Code::Unauthenticated);
     }
@@ -156,7 +157,7 @@ async fn calls_without_a_valid_token_are_unauthenticated() {
     )
     .expect("encode");
     assert_code(
-        chat.get_send_status(with_token(pb::GetSendStatusRequest {}, &forged))
+        chat.get_send_status(with_token(pb::GetSendStatusRequest::default(), &forged))
             .await,
         Code::Unauthenticated,
     );
@@ -168,7 +169,7 @@ async fn calls_without_a_valid_token_are_unauthenticated() {
     )
     .expect("encode");
     assert_code(
-        chat.get_send_status(with_token(pb::GetSendStatusRequest {}, &swapped))
+        chat.get_send_status(with_token(pb::GetSendStatusRequest::default(), &swapped))
             .await,
         Code::Unauthenticated,
     );
@@ -180,7 +181,7 @@ async fn calls_without_a_valid_token_are_unauthenticated() {
     )
     .expect("encode");
     assert_code(
-        chat.get_send_status(with_token(pb::GetSendStatusRequest {}, &expired))
+        chat.get_send_status(with_token(pb::GetSendStatusRequest::default(), &expired))
             .await,
         Code::Unauthenticated,
     );

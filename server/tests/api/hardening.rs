@@ -331,7 +331,7 @@ async fn signing_in_past_the_session_cap_ends_the_oldest_session() {
         session
             .chat
             .clone()
-            .get_send_status(session.req(chat_protocol::chat::v1::GetSendStatusRequest {}))
+            .get_send_status(session.req(chat_protocol::chat::v1::GetSendStatusRequest::default()))
             .await
             .expect("the three newest sessions live on");
     }
@@ -436,7 +436,7 @@ async fn a_session_nobody_subscribes_to_is_ended_after_the_idle_time() {
     reader
         .chat
         .clone()
-        .get_send_status(reader.req(chat_protocol::chat::v1::GetSendStatusRequest {}))
+        .get_send_status(reader.req(chat_protocol::chat::v1::GetSendStatusRequest::default()))
         .await
         .expect("a subscribed session is not idle");
 }

@@ -195,6 +195,7 @@ impl User {
         let req = pb::SendRequest {
             content: content.into(),
             client_request_id: request_id.into(),
+            ..Default::default()
         };
         self.chat
             .clone()
@@ -242,6 +243,7 @@ impl User {
         let req = pb::ListMessagesRequest {
             before_message_id: before.into(),
             limit,
+            ..Default::default()
         };
         self.chat
             .clone()
@@ -253,7 +255,7 @@ impl User {
     pub async fn status(&self) -> pb::SendStatus {
         self.chat
             .clone()
-            .get_send_status(self.req(pb::GetSendStatusRequest {}))
+            .get_send_status(self.req(pb::GetSendStatusRequest::default()))
             .await
             .expect("send status")
             .into_inner()

@@ -275,6 +275,7 @@ async fn the_metrics_endpoint_counts_what_the_server_did() {
             SendRequest {
                 content: format!("hello {i}"),
                 client_request_id: String::new(),
+                ..Default::default()
             },
             &token,
         ))
@@ -286,6 +287,7 @@ async fn the_metrics_endpoint_counts_what_the_server_did() {
             SendRequest {
                 content: String::new(),
                 client_request_id: String::new(),
+                ..Default::default()
             },
             &token,
         ))
@@ -329,6 +331,7 @@ async fn a_backup_taken_while_serving_restores_the_same_history() {
     let send = |content: String| SendRequest {
         content,
         client_request_id: String::new(),
+        ..Default::default()
     };
     for i in 0..20 {
         chat.send(authed(send(format!("kept {i}")), &token))
@@ -360,6 +363,7 @@ async fn a_backup_taken_while_serving_restores_the_same_history() {
             ListMessagesRequest {
                 before_message_id: String::new(),
                 limit: 100,
+                ..Default::default()
             },
             &token,
         ))

@@ -81,6 +81,7 @@ pub async fn load_page(ctx: Ctx, kind: PageKind) {
                 chat.list_messages(ListMessagesRequest {
                     before_message_id,
                     limit: PAGE_SIZE,
+                    ..Default::default()
                 })
                 .await
             }
@@ -141,6 +142,7 @@ pub async fn mutation_worker(ctx: Ctx, mut mutations: mpsc::UnboundedReceiver<Mu
                     let request = SendRequest {
                         content: content.clone(),
                         client_request_id: client_request_id.clone(),
+                        ..Default::default()
                     };
                     call(&ctx, move |mut chat| {
                         let request = request.clone();

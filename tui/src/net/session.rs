@@ -312,7 +312,7 @@ async fn status_worker(ctx: Ctx) {
             () = ctx.status_now.notified() => {}
         }
         match calls::call(&ctx, |mut chat| async move {
-            chat.get_send_status(GetSendStatusRequest {}).await
+            chat.get_send_status(GetSendStatusRequest::default()).await
         })
         .await
         {

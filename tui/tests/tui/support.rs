@@ -79,6 +79,7 @@ pub fn msg(id: &str, user: &str, content: &str, minute: i64) -> Message {
         }),
         reactions: Vec::new(),
         counted_reactions: 0,
+        ..Default::default()
     }
 }
 

@@ -113,7 +113,14 @@ fn on_event(state: &mut State, event: ChatEvent, effects: &mut Vec<Effect>) {
             effects.push(Effect::Net(Command::LoadNewest));
             effects.push(Effect::Net(Command::RefreshSendStatus));
         }
-        None => {}
+        // Rooms, edits and presence: not shown by this client yet.
+        Some(
+            Payload::MessageEdited(_)
+            | Payload::MessageDeleted(_)
+            | Payload::RoomChanged(_)
+            | Payload::PresenceChanged(_),
+        )
+        | None => {}
     }
     effects.push(Effect::Net(Command::Ack {
         up_to: state.last_event_id,
