@@ -282,6 +282,124 @@ impl User {
             .expect("ack");
     }
 
+    pub async fn send_in(&self, room_id: &str, content: &str) -> Result<pb::Message, Status> {
+        let req = pb::SendRequest {
+            content: content.into(),
+            room_id: room_id.into(),
+            ..Default::default()
+        };
+        let r = self.chat.clone().send(self.req(req)).await?;
+        Ok(r.into_inner().message.expect("message in response"))
+    }
+
+    pub async fn list_in(
+        &self,
+        room_id: &str,
+        before: &str,
+    ) -> Result<pb::ListMessagesResponse, Status> {
+        let req = pb::ListMessagesRequest {
+            before_message_id: before.into(),
+            limit: 200,
+            room_id: room_id.into(),
+        };
+        let r = self.chat.clone().list_messages(self.req(req)).await?;
+        Ok(r.into_inner())
+    }
+
+    pub async fn status_in(&self, room_id: &str) -> Result<pb::SendStatus, Status> {
+        let req = pb::GetSendStatusRequest {
+            room_id: room_id.into(),
+        };
+        let r = self.chat.clone().get_send_status(self.req(req)).await?;
+        Ok(r.into_inner())
+    }
+
+    pub async fn create_room(&self, name: &str) -> Result<pb::Room, Status> {
+        let req = pb::CreateRoomRequest { name: name.into() };
+        Ok(self
+            .chat
+            .clone()
+            .create_room(self.req(req))
+            .await?
+            .into_inner())
+    }
+
+    /// Joins by id (`room_id`) and/or by name; either may be "".
+    pub async fn join_room(&self, room_id: &str, name: &str) -> Result<pb::Room, Status> {
+        let req = pb::JoinRoomRequest {
+            room_id: room_id.into(),
+            name: name.into(),
+        };
+        Ok(self
+            .chat
+            .clone()
+            .join_room(self.req(req))
+            .await?
+            .into_inner())
+    }
+
+    pub async fn leave_room(&self, room_id: &str) -> Result<(), Status> {
+        let req = pb::LeaveRoomRequest {
+            room_id: room_id.into(),
+        };
+        self.chat
+            .clone()
+            .leave_room(self.req(req))
+            .await
+            .map(|_| ())
+    }
+
+    pub async fn list_rooms(&self, public_only: bool) -> Result<Vec<pb::Room>, Status> {
+        let req = pb::ListRoomsRequest { public_only };
+        let r = self.chat.clone().list_rooms(self.req(req)).await?;
+        Ok(r.into_inner().rooms)
+    }
+
+    pub async fn open_direct(&self, user_name: &str) -> Result<pb::Room, Status> {
+        let req = pb::OpenDirectRequest {
+            user_name: user_name.into(),
+        };
+        Ok(self
+            .chat
+            .clone()
+            .open_direct(self.req(req))
+            .await?
+            .into_inner())
+    }
+
+    pub async fn list_members(&self, room_id: &str) -> Result<Vec<pb::Member>, Status> {
+        let req = pb::ListMembersRequest {
+            room_id: room_id.into(),
+        };
+        let r = self.chat.clone().list_members(self.req(req)).await?;
+        Ok(r.into_inner().members)
+    }
+
+    pub async fn edit(&self, message_id: &str, content: &str) -> Result<pb::Message, Status> {
+        let req = pb::EditMessageRequest {
+            message_id: message_id.into(),
+            content: content.into(),
+        };
+        Ok(self
+            .chat
+            .clone()
+            .edit_message(self.req(req))
+            .await?
+            .into_inner())
+    }
+
+    pub async fn delete(&self, message_id: &str) -> Result<pb::Message, Status> {
+        let req = pb::DeleteMessageRequest {
+            message_id: message_id.into(),
+        };
+        Ok(self
+            .chat
+            .clone()
+            .delete_message(self.req(req))
+            .await?
+            .into_inner())
+    }
+
     pub async fn sign_out(&self) -> Result<(), Status> {
         self.auth
             .clone()
@@ -331,6 +449,28 @@ impl Events {
         }
     }
 
+    /// The next event that is not a `PresenceChanged` (for tests about rooms, where
+    /// other users' streams opening and closing are beside the point).
+    pub async fn next_non_presence(&mut self) -> pb::Event {
+        loop {
+            let event = self.next_event().await;
+            if !is_presence(&event) {
+                return event;
+            }
+        }
+    }
+
+    /// Asserts that nothing but `PresenceChanged` arrives within `wait`.
+    pub async fn expect_no_room_event(&mut self, wait: Duration) {
+        let deadline = tokio::time::Instant::now() + wait;
+        while let Ok(item) = tokio::time::timeout_at(deadline, self.stream.next()).await {
+            match item {
+                Some(Ok(event)) if is_presence(&event) => continue,
+                other => panic!("expected no event, got {other:?}"),
+            }
+        }
+    }
+
     /// The status the stream ends with, failing after the timeout.
     pub async fn end_status(&mut self) -> Status {
         loop {
@@ -357,6 +497,40 @@ pub fn reaction(event: &pb::Event) -> &pb::ReactionChanged {
         other => panic!("expected ReactionChanged, got {other:?}"),
     }
 }
+
+pub fn room_changed(event: &pb::Event) -> &pb::RoomChanged {
+    match &event.payload {
+        Some(pb::event::Payload::RoomChanged(r)) => r,
+        other => panic!("expected RoomChanged, got {other:?}"),
+    }
+}
+
+pub fn presence(event: &pb::Event) -> (&str, bool) {
+    match &event.payload {
+        Some(pb::event::Payload::PresenceChanged(p)) => (p.user_name.as_str(), p.online),
+        other => panic!("expected PresenceChanged, got {other:?}"),
+    }
+}
+
+/// The message an event is about (posted, reacted to, edited or deleted).
+pub fn message_of(event: &pb::Event) -> &pb::Message {
+    use pb::event::Payload as P;
+    let m = match &event.payload {
+        Some(P::MessagePosted(p)) => p.message.as_ref(),
+        Some(P::ReactionChanged(r)) => r.message.as_ref(),
+        Some(P::MessageEdited(e)) => e.message.as_ref(),
+        Some(P::MessageDeleted(d)) => d.message.as_ref(),
+        other => panic!("expected an event about a message, got {other:?}"),
+    };
+    m.expect("message")
+}
+
+pub fn is_presence(event: &pb::Event) -> bool {
+    matches!(event.payload, Some(pb::event::Payload::PresenceChanged(_)))
+}
+
+/// The lobby's real id.
+pub const LOBBY_ID: &str = "00000000-0000-0000-0000-000000000001";
 
 pub fn assert_code<T: std::fmt::Debug>(result: Result<T, Status>, code: Code) -> Status {
     match result {
@@ -387,4 +561,13 @@ pub async fn reaction_scene(app: &TestApp) -> (User, pb::Message, Vec<User>, Eve
     }
     let events = app.user("watcher").await.subscribe().await;
     (author, message, reactors, events)
+}
+
+/// A public room `name` made by `owner` that every one of `others` joined.
+pub async fn room_with(name: &str, owner: &User, others: &[&User]) -> pb::Room {
+    let room = owner.create_room(name).await.expect("create room");
+    for u in others {
+        u.join_room(&room.room_id, "").await.expect("join room");
+    }
+    room
 }

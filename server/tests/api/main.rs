@@ -10,5 +10,6 @@ mod messages;
 mod raw;
 mod reactions;
 mod replicas;
+mod rooms;
 mod send_gate;
 use chat_test_support::test_db;
