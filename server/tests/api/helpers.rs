@@ -460,6 +460,16 @@ impl Events {
         }
     }
 
+    /// The next event that is not a `RoomChanged` (for presence tests).
+    pub async fn next_non_room(&mut self) -> pb::Event {
+        loop {
+            let event = self.next_event().await;
+            if !matches!(event.payload, Some(pb::event::Payload::RoomChanged(_))) {
+                return event;
+            }
+        }
+    }
+
     /// Asserts that nothing but `PresenceChanged` arrives within `wait`.
     pub async fn expect_no_room_event(&mut self, wait: Duration) {
         let deadline = tokio::time::Instant::now() + wait;
@@ -570,4 +580,24 @@ pub async fn room_with(name: &str, owner: &User, others: &[&User]) -> pb::Room {
         u.join_room(&room.room_id, "").await.expect("join room");
     }
     room
+}
+
+/// Waits until `events` (a stream of `user`) is past its backlog, so that live-only
+/// events recorded from now on reach it: `user` makes a room only they are in and reads
+/// up to its `RoomChanged`, skipping anything before it.
+pub async fn wait_live(user: &User, events: &mut Events) {
+    static NEXT: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+    let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let room = user
+        .create_room(&format!("sync-{n}"))
+        .await
+        .expect("sync room");
+    loop {
+        let event = events.next_event().await;
+        if let Some(pb::event::Payload::RoomChanged(c)) = &event.payload
+            && c.room.as_ref().is_some_and(|r| r.room_id == room.room_id)
+        {
+            return;
+        }
+    }
 }

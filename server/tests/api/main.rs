@@ -3,13 +3,18 @@
 
 mod auth;
 mod delivery;
+mod dms;
+mod edits;
 mod group_commit;
 mod hardening;
 mod helpers;
+mod mentions;
 mod messages;
+mod presence;
 mod raw;
 mod reactions;
 mod replicas;
+mod room_delivery;
 mod rooms;
 mod send_gate;
 use chat_test_support::test_db;

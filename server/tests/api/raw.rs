@@ -111,4 +111,12 @@ pub const METHODS: &[(&str, bool)] = &[
     ("/chat.v1.ChatService/GetSendStatus", true),
     ("/chat.v1.ChatService/Subscribe", true),
     ("/chat.v1.ChatService/Ack", true),
+    ("/chat.v1.ChatService/CreateRoom", true),
+    ("/chat.v1.ChatService/JoinRoom", true),
+    ("/chat.v1.ChatService/LeaveRoom", true),
+    ("/chat.v1.ChatService/ListRooms", true),
+    ("/chat.v1.ChatService/OpenDirect", true),
+    ("/chat.v1.ChatService/ListMembers", true),
+    ("/chat.v1.ChatService/EditMessage", true),
+    ("/chat.v1.ChatService/DeleteMessage", true),
 ];

@@ -59,3 +59,22 @@ async fn replicas_without_a_configured_secret_accept_each_others_tokens() {
         .expect("send on the second replica");
     second.stop().await;
 }
+
+#[tokio::test]
+async fn a_user_on_another_replica_goes_online_and_offline_once_each() {
+    let first = spawn_app().await;
+    if first.state.db.backend() != DbBackend::Postgres {
+        return; // one server per SQLite database
+    }
+    let second = first.spawn_replica(|_| {}).await;
+    let alice = first.user("alice").await;
+    let bob = second.user("bob").await;
+    let mut a = alice.subscribe().await;
+    wait_live(&alice, &mut a).await;
+    let b = bob.subscribe().await;
+    assert_eq!(presence(&a.next_event().await), ("bob", true));
+    drop(b);
+    assert_eq!(presence(&a.next_event().await), ("bob", false));
+    a.expect_silence(Duration::from_secs(1)).await;
+    second.stop().await;
+}
