@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The scenarios of BENCHMARKS.md, three runs each, against fresh release servers.
 # Appends one JSON line per run to ${OUT:-bench-results.jsonl} and prints the medians.
-# Usage (what `just bench` runs with arguments): bash loadgen/scripts/bench-all.sh [scenario...]   (sqlite100 sqlite100max sqlite1000 pg100 idle5000)
+# Usage (what `just bench` runs with arguments): bash loadgen/scripts/bench-all.sh [scenario...]   (sqlite100 sqlite100max sqlite1000 pg100 rooms50 idle5000)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 PG_URL="${PG_URL:-postgres://postgres@127.0.0.1:5432/postgres}"
@@ -9,7 +9,9 @@ OUT="${OUT:-bench-results.jsonl}"
 RUNS="${RUNS:-3}"
 # LG=path/to/chat-loadgen (with chat-server beside it) and BUILD=0 measure prebuilt binaries.
 LG="${LG:-target/release/chat-loadgen}"
-if [ "${BUILD:-1}" = 1 ]; then cargo build --release --locked -p chat-server -p chat-loadgen; fi
+# The whole workspace: building a few packages (-p) would resolve other features and
+# compile the dependencies again.
+if [ "${BUILD:-1}" = 1 ]; then cargo build --release --locked --workspace; fi
 
 scenario() {
   local label=$1; shift
@@ -28,6 +30,8 @@ run_if sqlite100  --spawn sqlite   --subscribers 100  --posters 4 --reactors 4 -
 run_if sqlite100max --spawn sqlite --subscribers 100  --posters 4 --reactors 4 --duration 10
 run_if sqlite1000 --spawn sqlite   --subscribers 1000 --posters 4 --reactors 4 --duration 10
 run_if pg100      --spawn "$PG_URL" --subscribers 100 --posters 4 --reactors 4 --duration 10
+# 1,000 subscribers in 50 rooms of 20 (each user in one room; posters and reactors in all).
+run_if rooms50    --spawn sqlite   --subscribers 1000 --rooms 50 --posters 4 --reactors 4 --duration 10
 run_if idle5000   --spawn sqlite   --subscribers 5000 --sessions-per-user 5 --connections 50 --idle --settle 5
 
 python3 loadgen/scripts/medians.py "$OUT"

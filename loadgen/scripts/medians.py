@@ -28,6 +28,7 @@ cols = [
     ("lost", lambda r: r["lost"]),
     ("dup", lambda r: r["duplicated"]),
     ("ooo", lambda r: r["out_of_order"]),
+    ("leak", lambda r: r.get("leaked")),  # lines before the room scenario have none
     ("srvCPU", lambda r: r["server_load_cpu_s"]),
     ("lgCPU", lambda r: r["loadgen_load_cpu_s"]),
     ("rssOpen", lambda r: (r["server_streams_open"] or {}).get("rss_mb")),

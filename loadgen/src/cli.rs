@@ -41,6 +41,12 @@ pub struct Args {
     #[arg(short = 's', long, default_value_t = 100)]
     pub subscribers: usize,
 
+    /// Public rooms to create; 0 = everything in the lobby. With N rooms, subscriber user
+    /// u joins room u % N only (so 1,000 subscribers and 50 rooms = 50 rooms of 20), the
+    /// posters and reactors join every room, and the posters post to the rooms in turn.
+    #[arg(long, default_value_t = 0, value_name = "N")]
+    pub rooms: usize,
+
     /// Posting users; each posts, waits for its reactions, and posts again.
     #[arg(short = 'p', long, default_value_t = 4)]
     pub posters: usize,
@@ -87,11 +93,14 @@ pub struct Args {
     #[arg(long)]
     pub idle: bool,
 
-    /// Seconds to wait after the streams are open before measuring memory and starting.
+    /// Seconds to wait after the streams are open before measuring memory and starting;
+    /// then the load waits on until no room or presence event has come for 0.5 s (each
+    /// stream that opens announces its user online to the others).
     #[arg(long, default_value_t = 1.0)]
     pub settle: f64,
 
-    /// Seconds to wait for the streams to receive everything after the posters stop.
+    /// Seconds to wait for the streams to receive everything after the posters stop (and,
+    /// at most, for the room and presence events of the setup to stop before the load).
     #[arg(long, default_value_t = 30.0)]
     pub drain_timeout: f64,
 

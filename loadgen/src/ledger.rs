@@ -5,9 +5,9 @@
 //! (`loadgen <tag> <index>`), and every reactor's name ends in its number, so an event
 //! identifies its ledger entry by itself: `MessagePosted` by the content, `ReactionChanged`
 //! by the snapshot's content and the reactor's name. No event id has to be known
-//! beforehand. Each entry records when its call started (for latency), whether the call
-//! succeeded (only those events must arrive), how many subscribers received it and when the
-//! last one did (fan-out completion).
+//! beforehand. Each entry records the room it was posted to, when its call started (for
+//! latency), whether the call succeeded (only those events must arrive), how many
+//! subscribers received it and when the last one did (fan-out completion).
 
 use std::{
     sync::{
@@ -29,6 +29,8 @@ pub struct Ledger {
 
 /// One posted message and the reactions asked for it.
 pub struct MessageEntry {
+    /// The room it was posted to (an index into the run's rooms); `None` = the lobby.
+    pub room: Option<usize>,
     pub posted: EventEntry,
     pub reactions: Vec<ReactionEntry>,
 }
@@ -74,9 +76,10 @@ impl Ledger {
         self.base + std::time::Duration::from_nanos(nanos)
     }
 
-    /// A new message about to be sent now: its index and its content.
-    pub fn begin_message(&self, reactions: usize) -> (usize, String) {
+    /// A new message about to be sent now to `room`: its index and its content.
+    pub fn begin_message(&self, reactions: usize, room: Option<usize>) -> (usize, String) {
         let entry = Arc::new(MessageEntry {
+            room,
             posted: EventEntry::default(),
             reactions: (0..reactions.min(MAX_REACTIONS))
                 .map(|_| ReactionEntry {
@@ -159,6 +162,14 @@ impl MessageEntry {
         &r.event
     }
 
+    /// The event in `slot`: 0 = the post, 1.. = the reactions (as [`Ledger::entry`] numbers them).
+    pub fn event(&self, slot: usize) -> Option<&EventEntry> {
+        match slot {
+            0 => Some(&self.posted),
+            n => self.reactions.get(n - 1).map(|r| &r.event),
+        }
+    }
+
     /// Every event of this message that a call confirmed.
     pub fn committed(&self) -> impl Iterator<Item = &EventEntry> {
         std::iter::once(&self.posted)
@@ -206,7 +217,7 @@ mod tests {
     #[test]
     fn contents_name_their_ledger_entry() {
         let ledger = Ledger::new("ab12".into());
-        let (i, content) = ledger.begin_message(2);
+        let (i, content) = ledger.begin_message(2, None);
         assert_eq!(ledger.index_of(&content), Some(i));
         assert_eq!(ledger.index_of("loadgen zz 0"), None, "another run's tag");
         assert_eq!(ledger.index_of("hello"), None);
@@ -215,7 +226,7 @@ mod tests {
     #[test]
     fn reactions_are_found_by_reactor() {
         let ledger = Ledger::new("t".into());
-        let (i, _) = ledger.begin_message(2);
+        let (i, _) = ledger.begin_message(2, None);
         let m = ledger.message(i).expect("entry");
         m.begin_reaction(&ledger, 1, 7).commit();
         let (slot, e) = ledger
@@ -243,5 +254,8 @@ mod tests {
         assert_eq!(ledger.reactor_of(&ledger.user_name('r', 7)), Some(7));
         assert_eq!(ledger.reactor_of(&ledger.user_name('p', 7)), None);
         assert_eq!(m.committed().count(), 1);
+        assert!(std::ptr::eq(m.event(slot).expect("slot 2"), e));
+        assert!(std::ptr::eq(m.event(0).expect("the post"), &m.posted));
+        assert!(m.event(3).is_none());
     }
 }

@@ -1,35 +1,47 @@
 //! `chat-loadgen`: drives a real `chat-server` over gRPC exactly as clients do, and
 //! measures delivery latency, fan-out, throughput and correctness (see `--help`).
 //!
-//! A run: (optionally spawn a fresh server) → sign every user up and in → open every
-//! subscriber stream → settle, note the server's memory → post (with the gate, reactors
-//! opening it) until the deadline or the message budget → let the streams drain → count.
-//! Exit code 0 = nothing lost, duplicated or out of order; 1 = some were; 2 = the run failed.
+//! A run: (optionally spawn a fresh server) → sign every user up and in → (with --rooms,
+//! create and fill the rooms) → open every subscriber stream → settle until the room and
+//! presence events of the setup have stopped, note the server's memory → post (with the
+//! gate, reactors opening it) until the deadline or the message budget → let the streams
+//! drain → count. Exit code 0 = nothing lost, duplicated, out of order or leaked to a
+//! room's non-member; 1 = some were; 2 = the run failed.
 //!
 //! Module map: `cli` (options), `spawn` (the server process, /proc stats), `client`
-//! (accounts), `ledger` (what was posted, matched to what arrived), `subscriber`,
-//! `poster`, `stats` (HDR histograms), `report` (table and JSON line).
+//! (accounts), `rooms` (the room scenario's setup), `membership` (which streams must get
+//! which event), `ledger` (what was posted, matched to what arrived), `subscriber` and
+//! `check` (one stream's reading and judging), `poster`, `tally` (drain and final count),
+//! `stats` (HDR histograms), `report` (table and JSON line).
 
+mod check;
 mod cli;
 mod client;
 mod ledger;
+mod membership;
 mod poster;
 mod report;
+mod rooms;
 mod spawn;
 mod stats;
 mod subscriber;
+mod tally;
 
 use anyhow::{Context, Result, bail};
 use clap::Parser;
 use cli::Args;
 use futures::{StreamExt, TryStreamExt, stream};
 use ledger::{Ledger, MAX_REACTIONS};
+use membership::{Membership, room_of_user};
 use report::Outcome;
 use spawn::{ProcStats, SpawnOptions, SpawnedServer};
 use stats::{Histos, Summary};
 use std::{
     process::ExitCode,
-    sync::{Arc, atomic::AtomicU64},
+    sync::{
+        Arc,
+        atomic::{AtomicU64, Ordering},
+    },
     time::{Duration, Instant},
 };
 use subscriber::{AckPolicy, Subscriber};
@@ -54,7 +66,9 @@ fn main() -> ExitCode {
             if outcome.correct() {
                 ExitCode::SUCCESS
             } else {
-                eprintln!("chat-loadgen: FAILED: events were lost, duplicated or out of order");
+                eprintln!(
+                    "chat-loadgen: FAILED: events were lost, duplicated, out of order or leaked"
+                );
                 ExitCode::from(1)
             }
         }
@@ -90,6 +104,9 @@ async fn run(args: Args) -> Result<Outcome> {
     }
     result
 }
+
+/// How long without a room or presence event counts as "the setup is over".
+const QUIET: Duration = Duration::from_millis(500);
 
 fn progress(what: std::fmt::Arguments<'_>) {
     eprintln!("chat-loadgen: {what}");
@@ -131,6 +148,10 @@ async fn drive(args: &Args, url: &str, server: Option<&SpawnedServer>) -> Result
         });
     }
     let subscriber_users = wanted.len();
+    let membership = Membership::new(
+        args.rooms,
+        &wanted.iter().map(|w| w.sessions.len()).collect::<Vec<_>>(),
+    );
     for p in 0..posters {
         wanted.push(client::Wanted {
             name: ledger.user_name('p', p),
@@ -162,18 +183,43 @@ async fn drive(args: &Args, url: &str, server: Option<&SpawnedServer>) -> Result
         .into_iter()
         .flatten()
         .collect();
-    let subscriber_sessions: Vec<_> = accounts.into_iter().flatten().collect();
+    let subscriber_accounts = accounts;
 
-    let status = poster_sessions[0]
-        .chat
-        .clone()
-        .get_send_status(
-            poster_sessions[0].req(chat_protocol::chat::v1::GetSendStatusRequest::default()),
+    let rooms_started = Instant::now();
+    let room_ids = if args.rooms > 0 {
+        progress(format_args!(
+            "creating {} rooms and joining {} users to them",
+            args.rooms,
+            subscriber_users + posters + reactor_sessions.len()
+        ));
+        let everywhere: Vec<_> = poster_sessions[1..]
+            .iter()
+            .chain(&reactor_sessions)
+            .cloned()
+            .collect();
+        rooms::set_up(
+            &ledger.tag,
+            args.rooms,
+            &poster_sessions[0],
+            &everywhere,
+            &subscriber_accounts,
         )
-        .await
-        .context("GetSendStatus")?
-        .into_inner();
-    let required = status.required_reactions as usize;
+        .await?
+    } else {
+        Vec::new()
+    };
+    let rooms_secs = rooms_started.elapsed().as_secs_f64();
+    let required_reactions = rooms::required_reactions(&poster_sessions[0], &room_ids).await?;
+    let required = required_reactions as usize;
+    // Each stream with the room of its user.
+    let subscriber_sessions: Vec<_> = subscriber_accounts
+        .into_iter()
+        .enumerate()
+        .flat_map(|(u, sessions)| {
+            let room = room_of_user(args.rooms, u);
+            sessions.into_iter().map(move |s| (s, room))
+        })
+        .collect();
     if required > MAX_REACTIONS {
         bail!(
             "the server asks for {required} reactions; the load generator follows at most {MAX_REACTIONS}"
@@ -191,33 +237,32 @@ async fn drive(args: &Args, url: &str, server: Option<&SpawnedServer>) -> Result
         "opening {subscribers} Subscribe streams over {connections} connection(s)"
     ));
     let open_started = Instant::now();
-    let streams: Vec<_> = stream::iter(subscriber_sessions.iter().map(subscriber::open))
-        .buffered(64)
-        .try_collect()
-        .await?;
+    let streams: Vec<_> =
+        stream::iter(subscriber_sessions.iter().map(|(s, _)| subscriber::open(s)))
+            .buffered(64)
+            .try_collect()
+            .await?;
     let open_secs = open_started.elapsed().as_secs_f64();
-    tokio::time::sleep(if args.idle {
-        args.settle().max(Duration::from_secs(1))
-    } else {
-        args.settle()
-    })
-    .await;
-    let server_streams_open = server_stats();
 
+    // Read from the start: each stream that opens announces its user online to every
+    // other open stream, and the joins left RoomChanged events queued.
     let latencies = Arc::new(Histos::new(16));
     let stop = CancellationToken::new();
     let acks = AckPolicy {
         batch: args.ack_batch.max(1),
         debounce: args.ack_debounce(),
     };
+    let side_events = Arc::new(AtomicU64::new(0));
     let readers: Vec<_> = subscriber_sessions
         .into_iter()
         .zip(streams)
         .enumerate()
-        .map(|(i, (session, stream))| {
+        .map(|(i, ((session, room), stream))| {
             let sub = Subscriber {
                 session,
+                room,
                 ledger: ledger.clone(),
+                side_events: side_events.clone(),
                 latencies: latencies.clone(),
                 shard: i % latencies.shards(),
                 acks,
@@ -226,6 +271,19 @@ async fn drive(args: &Args, url: &str, server: Option<&SpawnedServer>) -> Result
             tokio::spawn(sub.run(stream))
         })
         .collect();
+    // Settle, then wait for those to stop, so that the load starts on a quiet server as
+    // it did before presence existed.
+    let settle_started = Instant::now();
+    tokio::time::sleep(if args.idle {
+        args.settle().max(Duration::from_secs(1))
+    } else {
+        args.settle()
+    })
+    .await;
+    let quiet = wait_for_quiet(&side_events, args.drain_timeout()).await;
+    let settle_secs = settle_started.elapsed().as_secs_f64();
+    let setup_side_events = side_events.load(Ordering::Relaxed);
+    let server_streams_open = server_stats();
 
     // The load.
     let send_latency = Arc::new(Histos::new(posters.min(16)));
@@ -237,6 +295,8 @@ async fn drive(args: &Args, url: &str, server: Option<&SpawnedServer>) -> Result
             .then(|| Instant::now() + Duration::from_secs_f64(args.duration.max(0.0))),
         budget: messages.map(|n| Arc::new(AtomicU64::new(n))),
         interval: (args.rate > 0.0).then(|| Duration::from_secs_f64(posters as f64 / args.rate)),
+        rooms: Arc::new(room_ids),
+        next_room: Arc::default(),
     };
     progress(format_args!(
         "posting with {posters} posters for {}",
@@ -270,15 +330,10 @@ async fn drive(args: &Args, url: &str, server: Option<&SpawnedServer>) -> Result
     }
     let load_secs = load_started.elapsed().as_secs_f64();
 
-    // Drain: every confirmed event must reach every stream.
+    // Drain: every confirmed event must reach every stream it is meant for.
     let drain_started = Instant::now();
-    let expected_per_event = u32::try_from(subscribers).unwrap_or(u32::MAX);
     let drained = loop {
-        let all_in = ledger
-            .snapshot()
-            .iter()
-            .all(|m| m.committed().all(|e| e.received() >= expected_per_event));
-        if all_in {
+        if tally::all_in(&ledger.snapshot(), &membership) {
             break true;
         }
         if drain_started.elapsed() >= args.drain_timeout() {
@@ -296,21 +351,13 @@ async fn drive(args: &Args, url: &str, server: Option<&SpawnedServer>) -> Result
     }
 
     // Count.
-    let mut fanout = stats::histogram();
-    let (mut events, mut lost, mut last_delivery) = (0u64, 0u64, 0u64);
-    for m in ledger.snapshot() {
-        for e in m.committed() {
-            events += 1;
-            lost += u64::from(expected_per_event.saturating_sub(e.received()));
-            last_delivery = last_delivery.max(e.last_received());
-            if e.received() >= expected_per_event
-                && subscribers > 0
-                && let Some(started) = e.started()
-            {
-                fanout.saturating_record(e.last_received().saturating_sub(started) / 1000);
-            }
-        }
-    }
+    let tally::Tally {
+        events,
+        expected_deliveries,
+        lost,
+        last_delivery,
+        fanout,
+    } = tally::count(&ledger.snapshot(), &membership);
     let deliveries: u64 = stream_reports.iter().map(|r| r.received).sum();
     let delivery_span = ledger
         .at(last_delivery)
@@ -326,12 +373,18 @@ async fn drive(args: &Args, url: &str, server: Option<&SpawnedServer>) -> Result
         mode: if args.idle { "idle" } else { "load" },
         database: server.map_or("external", |s| s.database),
         subscribers,
+        rooms: membership.rooms(),
+        room_members: membership.members_range(),
         connections,
         posters,
         reactors: reactors.len(),
-        required_reactions: status.required_reactions,
+        required_reactions,
         setup_secs,
+        rooms_secs,
         open_secs,
+        settle_secs,
+        quiet,
+        setup_side_events,
         load_secs,
         drain_secs,
         drained,
@@ -339,7 +392,7 @@ async fn drive(args: &Args, url: &str, server: Option<&SpawnedServer>) -> Result
         reactions: poster_reports.iter().map(|r| r.reactions).sum(),
         events,
         deliveries,
-        expected_deliveries: events * subscribers as u64,
+        expected_deliveries,
         deliveries_per_sec: if delivery_span > 0.0 {
             deliveries as f64 / delivery_span
         } else {
@@ -357,6 +410,9 @@ async fn drive(args: &Args, url: &str, server: Option<&SpawnedServer>) -> Result
         lost,
         duplicated: sum(|r| r.duplicates),
         out_of_order: sum(|r| r.out_of_order),
+        leaked: sum(|r| r.leaked),
+        side: sum(|r| r.side),
+        side_out_of_order: sum(|r| r.side_out_of_order),
         redelivered: sum(|r| r.redelivered),
         resubscribes: sum(|r| u64::from(r.resubscribes)),
         resync: sum(|r| r.resync),
@@ -371,4 +427,24 @@ async fn drive(args: &Args, url: &str, server: Option<&SpawnedServer>) -> Result
         server_load_cpu_secs: cpu_at_start.zip(server_end).map(|(a, e)| e.cpu_secs - a),
         loadgen_load_cpu_secs: own_cpu_at_start.zip(own_cpu_at_end).map(|(a, e)| e - a),
     })
+}
+
+/// Waits until no room or presence event has arrived for [`QUIET`], at most `limit`;
+/// false if it never went quiet.
+async fn wait_for_quiet(side_events: &AtomicU64, limit: Duration) -> bool {
+    let started = Instant::now();
+    let mut last = side_events.load(Ordering::Relaxed);
+    let mut since = Instant::now();
+    loop {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        let now = side_events.load(Ordering::Relaxed);
+        if now != last {
+            (last, since) = (now, Instant::now());
+        } else if since.elapsed() >= QUIET {
+            return true;
+        }
+        if started.elapsed() >= limit {
+            return false;
+        }
+    }
 }

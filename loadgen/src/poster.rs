@@ -1,6 +1,7 @@
 //! One poster: Send, then have `required` reactors react to the message (concurrently, as
 //! several people would), which opens the gate for the next Send. Stops at the deadline or
-//! when the shared message budget is spent.
+//! when the shared message budget is spent. With rooms, the posters together take the rooms
+//! in turn (round-robin over every Send), so each room gets the same share of the load.
 
 use crate::{client::Session, ledger::Ledger, stats::Histos};
 use chat_protocol::chat::v1 as pb;
@@ -8,7 +9,7 @@ use futures::future::join_all;
 use std::{
     sync::{
         Arc,
-        atomic::{AtomicU64, Ordering},
+        atomic::{AtomicU64, AtomicUsize, Ordering},
     },
     time::{Duration, Instant},
 };
@@ -21,6 +22,10 @@ pub struct Plan {
     pub budget: Option<Arc<AtomicU64>>,
     /// The least time between two Sends of one poster (from --rate).
     pub interval: Option<Duration>,
+    /// The rooms to post to, by index; empty = the lobby.
+    pub rooms: Arc<Vec<String>>,
+    /// The next room's turn, shared by all posters.
+    pub next_room: Arc<AtomicUsize>,
 }
 
 impl Plan {
@@ -35,6 +40,15 @@ impl Plan {
                 .is_ok(),
             None => true,
         }
+    }
+
+    /// The room of the next Send (its index and id), or `None` for the lobby.
+    fn room(&self) -> Option<(usize, &str)> {
+        if self.rooms.is_empty() {
+            return None;
+        }
+        let r = self.next_room.fetch_add(1, Ordering::Relaxed) % self.rooms.len();
+        Some((r, self.rooms[r].as_str()))
     }
 }
 
@@ -68,7 +82,10 @@ impl Poster {
                 tokio::time::sleep_until(due).await;
             }
             round += 1;
-            let (index, content) = self.ledger.begin_message(self.required);
+            let room = self.plan.room();
+            let (index, content) = self
+                .ledger
+                .begin_message(self.required, room.map(|(r, _)| r));
             let Some(entry) = self.ledger.message(index) else {
                 continue;
             };
@@ -80,7 +97,7 @@ impl Poster {
                 .send(self.session.req(pb::SendRequest {
                     content,
                     client_request_id: String::new(),
-                    ..Default::default()
+                    room_id: room.map(|(_, id)| id.to_owned()).unwrap_or_default(),
                 }))
                 .await;
             let message_id = match reply {
@@ -148,4 +165,39 @@ impl Poster {
 
 fn micros(since: Instant) -> u64 {
     u64::try_from(since.elapsed().as_micros()).unwrap_or(u64::MAX)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn plan(rooms: &[&str]) -> Plan {
+        Plan {
+            deadline: None,
+            budget: None,
+            interval: None,
+            rooms: Arc::new(rooms.iter().map(|r| (*r).to_owned()).collect()),
+            next_room: Arc::default(),
+        }
+    }
+
+    #[test]
+    fn posts_go_round_robin_over_the_rooms() {
+        let p = plan(&["a", "b", "c"]);
+        let shared = p.clone();
+        let turns: Vec<_> = (0..4)
+            .map(|i| if i % 2 == 0 { &p } else { &shared }.room())
+            .collect();
+        assert_eq!(
+            turns,
+            [
+                Some((0, "a")),
+                Some((1, "b")),
+                Some((2, "c")),
+                Some((0, "a"))
+            ],
+            "the turn is shared by every poster"
+        );
+        assert_eq!(plan(&[]).room(), None, "no rooms: the lobby");
+    }
 }

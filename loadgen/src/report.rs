@@ -11,12 +11,24 @@ pub struct Outcome {
     /// `sqlite`, `postgres`, or `external` (--server).
     pub database: &'static str,
     pub subscribers: usize,
+    /// Rooms of the room scenario (0 = the lobby), and the fewest and most subscriber
+    /// streams in one of them (posters and reactors are in all of them besides).
+    pub rooms: usize,
+    pub room_members: (u32, u32),
     pub connections: usize,
     pub posters: usize,
     pub reactors: usize,
     pub required_reactions: u32,
     pub setup_secs: f64,
+    /// Creating and filling the rooms.
+    pub rooms_secs: f64,
     pub open_secs: f64,
+    /// From the streams open to the load's start: --settle, then until the room and
+    /// presence events of the setup stopped (`quiet`; false = they never did).
+    pub settle_secs: f64,
+    pub quiet: bool,
+    /// Room and presence events the streams got before the load.
+    pub setup_side_events: u64,
     pub load_secs: f64,
     pub drain_secs: f64,
     pub drained: bool,
@@ -35,6 +47,11 @@ pub struct Outcome {
     pub lost: u64,
     pub duplicated: u64,
     pub out_of_order: u64,
+    /// Room events on the stream of a user not in the room.
+    pub leaked: u64,
+    /// Room and presence events in all (not deliveries), and those that came late.
+    pub side: u64,
+    pub side_out_of_order: u64,
     pub redelivered: u64,
     pub resubscribes: u64,
     pub resync: u64,
@@ -54,16 +71,25 @@ pub struct Outcome {
 }
 
 impl Outcome {
-    /// Nothing lost, duplicated or out of order.
+    /// Nothing lost, duplicated, out of order or leaked.
     pub fn correct(&self) -> bool {
-        self.lost == 0 && self.duplicated == 0 && self.out_of_order == 0
+        self.lost == 0 && self.duplicated == 0 && self.out_of_order == 0 && self.leaked == 0
+    }
+
+    /// "in the lobby" or "in 50 rooms of 20 subscribers".
+    fn room_setup(&self) -> String {
+        match self.room_members {
+            _ if self.rooms == 0 => "in the lobby".to_owned(),
+            (min, max) if min == max => format!("in {} rooms of {min}", self.rooms),
+            (min, max) => format!("in {} rooms of {min}-{max}", self.rooms),
+        }
     }
 
     pub fn table(&self) -> String {
         let mut t = String::new();
         let _ = writeln!(
             t,
-            "chat-loadgen {}{} on {}: {} subscribers over {} connection(s), {} posters, {} reactors, gate {}",
+            "chat-loadgen {}{} on {}: {} subscribers {} over {} connection(s), {} posters, {} reactors, gate {}",
             self.mode,
             if self.label.is_empty() {
                 String::new()
@@ -72,6 +98,7 @@ impl Outcome {
             },
             self.database,
             self.subscribers,
+            self.room_setup(),
             self.connections,
             self.posters,
             self.reactors,
@@ -79,8 +106,13 @@ impl Outcome {
         );
         let _ = writeln!(
             t,
-            "setup        {:.1} s sign-ups/sign-ins, {:.2} s to open the streams",
-            self.setup_secs, self.open_secs
+            "setup        {:.1} s sign-ups/sign-ins, {:.2} s rooms, {:.2} s to open the streams, {:.2} s settling ({} room/presence events{})",
+            self.setup_secs,
+            self.rooms_secs,
+            self.open_secs,
+            self.settle_secs,
+            self.setup_side_events,
+            if self.quiet { "" } else { ", NEVER QUIET" },
         );
         let _ = writeln!(
             t,
@@ -117,11 +149,14 @@ impl Outcome {
         }
         let _ = writeln!(
             t,
-            "correctness  lost {}, duplicated {}, out of order {}  (redelivered {}, resubscribes {}, resync {}, foreign {}, acks {}, call errors {})",
+            "correctness  lost {}, duplicated {}, out of order {}, leaked {}  (redelivered {}, room/presence {} of which late {}, resubscribes {}, resync {}, foreign {}, acks {}, call errors {})",
             self.lost,
             self.duplicated,
             self.out_of_order,
+            self.leaked,
             self.redelivered,
+            self.side,
+            self.side_out_of_order,
             self.resubscribes,
             self.resync,
             self.foreign,
@@ -178,11 +213,14 @@ impl Outcome {
         let mut j = String::from("{");
         let _ = write!(
             j,
-            r#""label":{},"mode":{},"database":{},"subscribers":{},"connections":{},"posters":{},"reactors":{},"required_reactions":{},"#,
+            r#""label":{},"mode":{},"database":{},"subscribers":{},"rooms":{},"room_members":{},"room_members_max":{},"connections":{},"posters":{},"reactors":{},"required_reactions":{},"#,
             string(&self.label),
             string(self.mode),
             string(self.database),
             self.subscribers,
+            self.rooms,
+            self.room_members.0,
+            self.room_members.1,
             self.connections,
             self.posters,
             self.reactors,
@@ -190,9 +228,13 @@ impl Outcome {
         );
         let _ = write!(
             j,
-            r#""setup_s":{:.3},"open_s":{:.3},"load_s":{:.3},"drain_s":{:.3},"drained":{},"messages":{},"reactions":{},"events":{},"deliveries":{},"expected_deliveries":{},"deliveries_per_s":{:.1},"events_per_s":{:.1},"#,
+            r#""setup_s":{:.3},"rooms_s":{:.3},"open_s":{:.3},"settle_s":{:.3},"quiet":{},"setup_side_events":{},"load_s":{:.3},"drain_s":{:.3},"drained":{},"messages":{},"reactions":{},"events":{},"deliveries":{},"expected_deliveries":{},"deliveries_per_s":{:.1},"events_per_s":{:.1},"#,
             self.setup_secs,
+            self.rooms_secs,
             self.open_secs,
+            self.settle_secs,
+            self.quiet,
+            self.setup_side_events,
             self.load_secs,
             self.drain_secs,
             self.drained,
@@ -214,11 +256,14 @@ impl Outcome {
         );
         let _ = write!(
             j,
-            r#""lost":{},"duplicated":{},"out_of_order":{},"redelivered":{},"resubscribes":{},"resync":{},"foreign":{},"acks":{},"errors":{},"last_error":{},"#,
+            r#""lost":{},"duplicated":{},"out_of_order":{},"leaked":{},"redelivered":{},"side_events":{},"side_out_of_order":{},"resubscribes":{},"resync":{},"foreign":{},"acks":{},"errors":{},"last_error":{},"#,
             self.lost,
             self.duplicated,
             self.out_of_order,
+            self.leaked,
             self.redelivered,
+            self.side,
+            self.side_out_of_order,
             self.resubscribes,
             self.resync,
             self.foreign,
@@ -273,6 +318,47 @@ mod tests {
     #[test]
     fn strings_are_escaped() {
         assert_eq!(string("a\"b\\c\n"), r#""a\"b\\c\u000a""#);
+    }
+
+    #[test]
+    fn a_leak_fails_the_run_and_late_side_events_do_not() {
+        let leaky = Outcome {
+            leaked: 1,
+            ..Outcome::default()
+        };
+        assert!(!leaky.correct());
+        assert!(leaky.json().ends_with("\"ok\":false}"));
+        let late_presence = Outcome {
+            side: 10,
+            side_out_of_order: 2,
+            ..Outcome::default()
+        };
+        assert!(late_presence.correct());
+    }
+
+    #[test]
+    fn the_room_setup_is_in_the_table_and_the_json() {
+        let o = Outcome {
+            rooms: 50,
+            room_members: (20, 20),
+            ..Outcome::default()
+        };
+        assert!(
+            o.table().contains("in 50 rooms of 20 over"),
+            "{}",
+            o.table()
+        );
+        assert!(
+            o.json()
+                .contains(r#""rooms":50,"room_members":20,"room_members_max":20"#)
+        );
+        let uneven = Outcome {
+            rooms: 3,
+            room_members: (3, 4),
+            ..Outcome::default()
+        };
+        assert!(uneven.table().contains("in 3 rooms of 3-4"));
+        assert!(Outcome::default().table().contains("in the lobby"));
     }
 
     #[test]

@@ -1,11 +1,12 @@
 //! One subscriber: a live Subscribe stream read like a real client reads it, acking in
 //! batches (cumulative, after 50 events or 250 ms, like chat-tui), resubscribing if the
-//! server ends the stream, and checking every event it gets: lost (counted at the end from
-//! the ledger), duplicated, out of order.
+//! server ends the stream, and checking every event it gets (`check`): lost (counted at
+//! the end from the ledger), duplicated, out of order, leaked to a room's non-member.
 
 use crate::{
+    check::{Seen, StreamCheck, Verdict},
     client::Session,
-    ledger::{Key, Ledger},
+    ledger::{Key, Ledger, MessageEntry},
     stats::Histos,
 };
 use anyhow::{Context, Result};
@@ -38,12 +39,18 @@ pub struct StreamReport {
     pub received: u64,
     /// An event received again on the same stream, or again after it was acked.
     pub duplicates: u64,
-    /// An event id lower than the one before it on the same stream.
+    /// One of the load's events with an id lower than one before it on the same stream.
     pub out_of_order: u64,
+    /// One of the load's room events on the stream of a user not in that room.
+    pub leaked: u64,
     /// Unacked events sent again after a resubscribe (allowed: at-least-once).
     pub redelivered: u64,
     /// Events not caused by this run (another client on a shared server).
     pub foreign: u64,
+    /// `RoomChanged` and `PresenceChanged`: not the measured load, and not deliveries.
+    pub side: u64,
+    /// Of those, how many came with an id below one already sent (does not fail the run).
+    pub side_out_of_order: u64,
     pub resync: u64,
     pub resubscribes: u32,
     pub acks: u64,
@@ -62,7 +69,11 @@ pub async fn open(session: &Session) -> Result<Streaming<pb::Event>> {
 
 pub struct Subscriber {
     pub session: Session,
+    /// The room of this session's user (`None` = the lobby only).
+    pub room: Option<usize>,
     pub ledger: Arc<Ledger>,
+    /// Room and presence events seen by all subscribers, to tell when setup has gone quiet.
+    pub side_events: Arc<AtomicU64>,
     pub latencies: Arc<Histos>,
     /// Which shard of `latencies` this subscriber records into.
     pub shard: usize,
@@ -83,12 +94,8 @@ impl Subscriber {
             acked.clone(),
             self.stop.clone(),
         ));
-        let mut seen: Vec<u8> = Vec::new();
+        let mut check = StreamCheck::new(self.room);
         let mut pending_latencies: Vec<u64> = Vec::with_capacity(256);
-        let mut last_id = 0u64;
-        // The highest id seen on earlier streams of this session: below it, after a
-        // resubscribe, an unacked event may legitimately come again.
-        let mut earlier_max = 0u64;
         loop {
             let item = tokio::select! {
                 () = self.stop.cancelled() => break,
@@ -98,54 +105,34 @@ impl Subscriber {
                 Some(Ok(event)) => {
                     let now = Instant::now();
                     let id = event.event_id;
-                    if id < last_id {
-                        report.out_of_order += 1;
-                    }
-                    last_id = last_id.max(id);
-                    match self.key_of(&event) {
-                        Classified::Resync => report.resync += 1,
-                        Classified::Foreign => report.foreign += 1,
-                        Classified::Ours(key) => {
-                            let index = match key {
-                                Key::Posted(i) | Key::Reacted { message: i, .. } => i,
-                            };
-                            let found = self.ledger.message(index).and_then(|m| {
-                                self.ledger.entry(&m, key).map(|(slot, e)| {
-                                    (slot, e.started(), {
-                                        let first = mark(&mut seen, index, slot);
-                                        if first {
-                                            e.received_by_one(self.ledger.nanos(now));
-                                        }
-                                        first
-                                    })
-                                })
+                    let (seen, entry) = self.classify(&event);
+                    match check.observe(id, seen, acked.load(Ordering::Acquire)) {
+                        Verdict::First => {
+                            report.received += 1;
+                            let started = entry.and_then(|(m, slot)| {
+                                let e = m.event(slot)?;
+                                e.received_by_one(self.ledger.nanos(now));
+                                e.started()
                             });
-                            match found {
-                                None => report.foreign += 1,
-                                Some((_, started, true)) => {
-                                    report.received += 1;
-                                    if let Some(started) = started {
-                                        let took =
-                                            now.saturating_duration_since(self.ledger.at(started));
-                                        pending_latencies.push(
-                                            u64::try_from(took.as_micros()).unwrap_or(u64::MAX),
-                                        );
-                                        if pending_latencies.len() >= 256 {
-                                            self.latencies
-                                                .record_all(self.shard, &pending_latencies);
-                                            pending_latencies.clear();
-                                        }
-                                    }
-                                }
-                                Some((_, _, false)) => {
-                                    if id > acked.load(Ordering::Acquire) && id <= earlier_max {
-                                        report.redelivered += 1;
-                                    } else {
-                                        report.duplicates += 1;
-                                    }
+                            if let Some(started) = started {
+                                let took = now.saturating_duration_since(self.ledger.at(started));
+                                pending_latencies
+                                    .push(u64::try_from(took.as_micros()).unwrap_or(u64::MAX));
+                                if pending_latencies.len() >= 256 {
+                                    self.latencies.record_all(self.shard, &pending_latencies);
+                                    pending_latencies.clear();
                                 }
                             }
                         }
+                        Verdict::Duplicate => report.duplicates += 1,
+                        Verdict::Redelivered => report.redelivered += 1,
+                        Verdict::Leaked => report.leaked += 1,
+                        Verdict::Side => {
+                            report.side += 1;
+                            self.side_events.fetch_add(1, Ordering::Relaxed);
+                        }
+                        Verdict::Resync => report.resync += 1,
+                        Verdict::Foreign => report.foreign += 1,
                     }
                     ack_tx.send_modify(|(latest, count)| {
                         *latest = (*latest).max(id);
@@ -157,20 +144,20 @@ impl Subscriber {
                     if !self.resubscribe(&mut stream, &mut report).await {
                         break;
                     }
-                    earlier_max = earlier_max.max(last_id);
-                    last_id = 0;
+                    check.resubscribed();
                 }
                 None => {
                     report.last_error = Some("the stream ended".into());
                     if !self.resubscribe(&mut stream, &mut report).await {
                         break;
                     }
-                    earlier_max = earlier_max.max(last_id);
-                    last_id = 0;
+                    check.resubscribed();
                 }
             }
         }
         self.latencies.record_all(self.shard, &pending_latencies);
+        report.out_of_order = check.out_of_order;
+        report.side_out_of_order = check.side_out_of_order;
         drop(ack_tx);
         report.acks = acker.await.unwrap_or_default();
         report
@@ -196,53 +183,52 @@ impl Subscriber {
         false
     }
 
-    fn key_of(&self, event: &pb::Event) -> Classified {
-        match &event.payload {
-            Some(Payload::ResyncRequired(_)) => Classified::Resync,
+    /// What `event` is and, for the load's own events, its ledger entry and slot.
+    fn classify(&self, event: &pb::Event) -> (Seen, Option<(Arc<MessageEntry>, usize)>) {
+        let key = match &event.payload {
+            Some(Payload::ResyncRequired(_)) => return (Seen::Resync, None),
+            // Joins and presence come from setting the run up, not from the load.
+            Some(Payload::RoomChanged(_) | Payload::PresenceChanged(_)) => {
+                return (Seen::Side, None);
+            }
             Some(Payload::MessagePosted(p)) => p
                 .message
                 .as_ref()
                 .and_then(|m| self.ledger.index_of(&m.content))
-                .map_or(Classified::Foreign, |i| Classified::Ours(Key::Posted(i))),
+                .map(Key::Posted),
             Some(Payload::ReactionChanged(r)) => {
                 let message = r
                     .message
                     .as_ref()
                     .and_then(|m| self.ledger.index_of(&m.content));
                 match (message, self.ledger.reactor_of(&r.user_name), r.added) {
-                    (Some(message), Some(reactor), true) => {
-                        Classified::Ours(Key::Reacted { message, reactor })
-                    }
-                    _ => Classified::Foreign,
+                    (Some(message), Some(reactor), true) => Some(Key::Reacted { message, reactor }),
+                    _ => None,
                 }
             }
-            // Edits, tombstones, room and presence changes: the load generator posts none.
-            Some(
-                Payload::MessageEdited(_)
-                | Payload::MessageDeleted(_)
-                | Payload::RoomChanged(_)
-                | Payload::PresenceChanged(_),
-            )
-            | None => Classified::Foreign,
+            // Edits and tombstones: the load generator makes none.
+            Some(Payload::MessageEdited(_) | Payload::MessageDeleted(_)) | None => None,
+        };
+        let found = key.and_then(|key| {
+            let index = match key {
+                Key::Posted(i) | Key::Reacted { message: i, .. } => i,
+            };
+            let m = self.ledger.message(index)?;
+            let (slot, _) = self.ledger.entry(&m, key)?;
+            Some((index, slot, m))
+        });
+        match found {
+            Some((index, slot, m)) => (
+                Seen::Ours {
+                    index,
+                    slot,
+                    room: m.room,
+                },
+                Some((m, slot)),
+            ),
+            None => (Seen::Foreign, None),
         }
     }
-}
-
-enum Classified {
-    Ours(Key),
-    Resync,
-    Foreign,
-}
-
-/// Sets the bit of (message, slot); true if it was not set yet.
-fn mark(seen: &mut Vec<u8>, index: usize, slot: usize) -> bool {
-    if seen.len() <= index {
-        seen.resize((index + 1).next_power_of_two(), 0);
-    }
-    let bit = 1u8 << slot;
-    let first = seen[index] & bit == 0;
-    seen[index] |= bit;
-    first
 }
 
 /// Acks the highest id received, after `batch` events or `debounce` after the first
@@ -297,19 +283,5 @@ async fn ack_loop(
                 }
             }
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::mark;
-
-    #[test]
-    fn marks_are_set_once() {
-        let mut seen = Vec::new();
-        assert!(mark(&mut seen, 5, 0));
-        assert!(!mark(&mut seen, 5, 0));
-        assert!(mark(&mut seen, 5, 2));
-        assert!(mark(&mut seen, 1000, 1));
     }
 }
