@@ -3,7 +3,7 @@
 
 use std::{
     collections::HashMap,
-    sync::{Arc, Mutex, PoisonError},
+    sync::{Arc, Mutex, OnceLock, PoisonError},
 };
 use tokio_util::sync::CancellationToken;
 use tonic::Status;
@@ -31,9 +31,23 @@ pub struct StreamHandle {
     pub stop: CancellationToken,
     reason: Arc<Mutex<Option<Status>>>,
     pub generation: u64,
+    /// Cancelled by the stream's task once its presence lease is written (or will never
+    /// be): the stream it replaced waits for this before dropping its own lease, so the
+    /// user does not blink offline between the two.
+    pub settled: CancellationToken,
+    /// The `settled` of the stream that replaced this one, if one did.
+    successor: Arc<OnceLock<CancellationToken>>,
 }
 
 impl StreamHandle {
+    /// Waits, at most `limit`, until the stream that replaced this one holds its lease;
+    /// at once if none did.
+    pub async fn successor_settled(&self, limit: std::time::Duration) {
+        if let Some(next) = self.successor.get() {
+            let _ = tokio::time::timeout(limit, next.cancelled()).await;
+        }
+    }
+
     fn end(&self, status: Status) {
         *self.reason.lock().unwrap_or_else(PoisonError::into_inner) = Some(status);
         self.stop.cancel();
@@ -62,6 +76,7 @@ impl StreamRegistry {
             handle: handle.clone(),
         };
         if let Some(old) = inner.streams.insert(session_id.to_owned(), entry) {
+            let _ = old.handle.successor.set(handle.settled.clone());
             old.handle.end(Status::aborted(
                 "replaced by a newer Subscribe of the same session",
             ));
@@ -144,6 +159,16 @@ mod tests {
         assert!(first.stop.is_cancelled());
         assert_eq!(first.reason().code(), Code::Aborted);
         assert!(!second.stop.is_cancelled());
+        // The old stream's lease waits for the new one's.
+        assert_eq!(
+            first.successor.get().map(CancellationToken::is_cancelled),
+            Some(false)
+        );
+        second.settled.cancel();
+        assert_eq!(
+            first.successor.get().map(CancellationToken::is_cancelled),
+            Some(true)
+        );
         // The old stream's clean-up must not unregister the new one.
         r.unregister("s", first.generation);
         assert_eq!(r.len(), 1);

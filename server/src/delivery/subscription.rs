@@ -12,7 +12,7 @@ use crate::{
     domain::{new_id, now_ms, timestamp},
     entity::session,
     error::{Error, Result},
-    events::{self, Recipient, audience::membership_change},
+    events::{self, Audience, Recipient, audience::membership_change},
 };
 use chat_protocol::chat::v1 as pb;
 use futures::Stream;
@@ -35,16 +35,30 @@ use tonic::Status;
 /// Events read from the queue per query.
 const BATCH: u64 = 512;
 
+/// How long a replaced stream keeps its lease while waiting for its successor's.
+const LEASE_HANDOVER: Duration = Duration::from_secs(5);
+
 pub fn open(delivery: Arc<Delivery>, who: Principal) -> EventStream {
     let buffer = delivery.settings.subscriber_buffer.max(1);
     let (events_tx, events_rx) = mpsc::channel(buffer);
     let (end_tx, end_rx) = oneshot::channel();
+    // Both before Subscribe answers, in call order: a later Subscribe of the session
+    // always replaces an earlier one, and whatever commits from now on (a live-only
+    // PresenceChanged too) is in this stream's feed.
+    let handle = delivery.streams.register(&who.session_id);
+    let live = delivery.feed.subscribe();
     tokio::spawn(async move {
         let metrics = crate::metrics::get();
         metrics.open_streams.inc();
         let stream_id = new_id();
-        let outcome = pump(&delivery, &who, &stream_id, &events_tx).await;
+        let outcome = pump(&delivery, &who, &stream_id, &handle, live, &events_tx).await;
+        handle.settled.cancel();
+        delivery
+            .streams
+            .unregister(&who.session_id, handle.generation);
         metrics.open_streams.dec();
+        // A replaced stream's lease goes only once its successor holds one.
+        handle.successor_settled(LEASE_HANDOVER).await;
         let closed = presence::Closed {
             stream_id,
             user_id: who.user_id.clone(),
@@ -73,10 +87,10 @@ async fn pump(
     delivery: &Delivery,
     who: &Principal,
     stream_id: &str,
+    handle: &StreamHandle,
+    mut live: broadcast::Receiver<FeedItem>,
     out: &mpsc::Sender<Result<pb::Event, Status>>,
 ) -> Result<(), Status> {
-    // Joined before the backlog is read: whatever commits after the read is in the feed.
-    let mut live = delivery.feed.subscribe();
     // An ack still buffered must land first, or its events would be sent again.
     delivery
         .acks
@@ -86,8 +100,6 @@ async fn pump(
     let Some(session) = find_session(delivery, who).await? else {
         return Err(session_ended());
     };
-    // The lease first, then the registration: a stream that replaces another of the
-    // same session keeps its user online throughout.
     let opened = presence::Opened {
         stream_id: stream_id.to_owned(),
         session_id: who.session_id.clone(),
@@ -95,12 +107,8 @@ async fn pump(
         replica_id: delivery.replica_id.clone(),
     };
     delivery.db.write(opened).await.map_err(Status::from)?;
-    let handle = delivery.streams.register(&who.session_id);
-    let outcome = serve(delivery, who, &session, &handle, &mut live, out).await;
-    delivery
-        .streams
-        .unregister(&who.session_id, handle.generation);
-    outcome
+    handle.settled.cancel();
+    serve(delivery, who, &session, handle, &mut live, out).await
 }
 
 async fn serve(
@@ -149,7 +157,10 @@ async fn serve(
             item = live.recv() => match item {
                 Ok(item) => {
                     let id = i64::try_from(item.event.event_id).unwrap_or(i64::MAX);
-                    if id <= cursor || id <= created_after {
+                    // A live-only event is never queued, so neither the backlog nor
+                    // `known` covers it: every one the feed brings is new here.
+                    let live_only = item.audience.as_ref().is_some_and(Audience::is_live_only);
+                    if !live_only && (id <= cursor || id <= created_after) {
                         continue;
                     }
                     // A join counts before it is judged, a leave after it is delivered.
@@ -164,7 +175,7 @@ async fn serve(
                     };
                     if item.audience.as_ref().is_some_and(|a| a.includes(&recipient)) {
                         send(out, item.event.clone(), slow_after).await?;
-                        cursor = id;
+                        cursor = cursor.max(id);
                     }
                     if let Some((room, false)) = &change {
                         rooms.remove(room);
