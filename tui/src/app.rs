@@ -5,11 +5,12 @@ pub mod commands;
 pub mod editor;
 pub mod effect;
 pub mod event;
+pub mod rooms;
 pub mod state;
 pub mod timeline;
 pub mod update;
 
 pub use effect::{Command, Effect, Timer};
-pub use event::{Event, NetEvent, Page, PageKind, RpcError};
+pub use event::{Change, Event, NetEvent, Page, PageKind, RpcError};
 pub use state::State;
 pub use update::{auto_sign_in, update};

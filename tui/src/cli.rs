@@ -34,6 +34,10 @@ pub struct Cli {
     #[arg(long)]
     pub mouse: bool,
 
+    /// Never ring the terminal bell (it rings when someone mentions you).
+    #[arg(long, env = "CHAT_NO_BELL")]
+    pub no_bell: bool,
+
     /// With CHAT_USER and CHAT_PASSWORD: create the account first if it does not exist.
     #[arg(long, env = "CHAT_SIGN_UP")]
     pub sign_up: bool,

@@ -8,6 +8,7 @@
 //! emoji = ["👍", "❤️", "😂", "😮", "😢", "🎉", "🔥", "👀", "🙏"]
 //! max_message_chars = 4000      # the server's chat.max_content_chars
 //! theme = "dark"                # or "light" (a light background), "mono" (no colour)
+//! bell = true                   # ring the terminal bell when someone mentions me
 //! [keys.pane]
 //! select_older = ["k", "up"]
 //! react_1 = ["1", "y"]
@@ -35,6 +36,8 @@ struct FileConfig {
     theme: Option<String>,
     /// The server's `chat.max_content_chars`, if it is not the default.
     max_message_chars: Option<usize>,
+    /// Ring the bell on a mention (default true; `--no-bell` wins).
+    bell: Option<bool>,
     #[serde(default)]
     keys: BTreeMap<String, BTreeMap<String, Vec<String>>>,
 }
@@ -59,6 +62,7 @@ pub struct Config {
     pub color: bool,
     pub light: bool,
     pub max_chars: usize,
+    pub bell: bool,
     pub credentials: Option<Credentials>,
 }
 
@@ -198,6 +202,7 @@ pub fn load(cli: &Cli) -> anyhow::Result<Config> {
         color,
         light,
         max_chars: file.max_message_chars.unwrap_or(DEFAULT_MAX_CHARS),
+        bell: !cli.no_bell && file.bell.unwrap_or(true),
         credentials,
     })
 }

@@ -6,6 +6,7 @@ mod ack;
 mod backoff;
 mod calls;
 mod client;
+mod rooms;
 mod session;
 mod subscribe;
 

@@ -28,6 +28,7 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
         color: config.color,
         light: config.light,
         max_chars: config.max_chars,
+        bell: config.bell,
     };
     let mut state = State::new(settings, config.keymap.clone());
     let size = tui.size()?;
@@ -141,6 +142,11 @@ fn apply(tui: &mut Tui, io: &Io<'_>, effects: Vec<Effect>) -> bool {
                     tokio::time::sleep(after).await;
                     let _ = events.send(Event::Wake(token));
                 });
+            }
+            Effect::Bell => {
+                if let Err(e) = tui.backend_mut().bell() {
+                    info!(%e, "ringing the bell failed");
+                }
             }
             Effect::Quit => quit = true,
         }

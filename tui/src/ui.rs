@@ -4,6 +4,7 @@ pub mod help;
 pub mod input;
 pub mod layout;
 pub mod messages;
+pub mod rooms;
 pub mod sidebar;
 pub mod signin;
 pub mod status;
@@ -26,6 +27,9 @@ pub fn render(state: &State, frame: &mut Frame) {
         Screen::SignIn => signin::render(state, frame),
         Screen::Chat => {
             let layout = chat_layout(state, area);
+            if let Some(list) = layout.rooms {
+                rooms::render(state, list, frame);
+            }
             messages::render(state, layout.pane, frame);
             if let Some(sidebar) = layout.sidebar {
                 sidebar::render(state, sidebar, frame);

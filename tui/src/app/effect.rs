@@ -35,6 +35,8 @@ pub enum Effect {
     ForgetCache {
         user_id: String,
     },
+    /// Ring the terminal bell (someone mentioned me; off with `--no-bell`).
+    Bell,
     Quit,
 }
 
@@ -59,11 +61,16 @@ pub enum Command {
         existing_ok: bool,
     },
     SignOut,
-    LoadNewest,
+    /// Rooms are named by their key: the room id, or "" for the lobby.
+    LoadNewest {
+        room: String,
+    },
     LoadOlder {
+        room: String,
         before: String,
     },
     Send {
+        room: String,
         content: String,
         client_request_id: String,
     },
@@ -81,8 +88,36 @@ pub enum Command {
     Ack {
         up_to: u64,
     },
-    RefreshSendStatus,
+    RefreshSendStatus {
+        room: String,
+    },
     GetMessage {
+        message_id: String,
+    },
+    /// The rooms I am in (`public: false`), or every public room.
+    ListRooms {
+        public: bool,
+    },
+    CreateRoom {
+        name: String,
+    },
+    JoinRoom {
+        name: String,
+    },
+    OpenDirect {
+        user_name: String,
+    },
+    LeaveRoom {
+        room: String,
+    },
+    ListMembers {
+        room: String,
+    },
+    EditMessage {
+        message_id: String,
+        content: String,
+    },
+    DeleteMessage {
         message_id: String,
     },
     /// Skip the rest of the reconnect backoff.

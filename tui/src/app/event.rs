@@ -3,7 +3,7 @@
 
 use super::effect::Timer;
 use super::state::Connection;
-use chat_protocol::chat::v1::{Event as ChatEvent, Message, SendStatus};
+use chat_protocol::chat::v1::{Event as ChatEvent, Member, Message, Room, SendStatus};
 use crossterm::event::KeyEvent;
 
 // Events are moved once through a channel; boxing the network variant would only add
@@ -64,6 +64,13 @@ impl From<tonic::Status> for RpcError {
     }
 }
 
+/// What happened to one of my messages.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Change {
+    Edit,
+    Delete,
+}
+
 /// Which page of history a ListMessages result is.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum PageKind {
@@ -96,6 +103,8 @@ pub enum NetEvent {
     /// A live event from Subscribe, in the order the server sent it.
     Event(ChatEvent),
     Page {
+        /// The room's key ("" for the lobby), as asked.
+        room: String,
         kind: PageKind,
         result: Result<Page, RpcError>,
     },
@@ -110,7 +119,34 @@ pub enum NetEvent {
         emoji: String,
         result: Result<Message, RpcError>,
     },
-    SendStatus(SendStatus),
+    SendStatus {
+        room: String,
+        status: SendStatus,
+    },
+    /// `ListRooms`: mine, or (`public`) every public room.
+    Rooms {
+        public: bool,
+        result: Result<Vec<Room>, RpcError>,
+    },
+    /// The answer to `:create`, `:join` or `:dm` (`what` says which, for an error).
+    RoomOpened {
+        what: String,
+        result: Result<Room, RpcError>,
+    },
+    RoomLeft {
+        room: String,
+        result: Result<(), RpcError>,
+    },
+    Members {
+        room: String,
+        result: Result<Vec<Member>, RpcError>,
+    },
+    /// The answer to an edit or a delete.
+    MessageChanged {
+        change: Change,
+        message_id: String,
+        result: Result<Message, RpcError>,
+    },
     /// A fresh copy of one message (after a refused reaction, to undo any guesswork).
     MessageLoaded(Message),
     /// A background failure worth showing (e.g. an Ack or status refresh failed).

@@ -2,6 +2,7 @@
 //! changes it, so a test can drive the client without a terminal or a network.
 
 use super::editor::Editor;
+use super::rooms::{LOBBY, Rooms};
 use super::timeline::Timeline;
 use crate::keymap::{Context, KeyMap};
 use chat_protocol::chat::v1::SendStatus;
@@ -104,9 +105,24 @@ impl Notice {
 }
 
 /// A question on the status line that waits for y/n.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Confirm {
     SignOut,
+    /// Delete this message of mine.
+    Delete {
+        message_id: String,
+    },
+    /// Leave this room (by key).
+    Leave {
+        room: String,
+    },
+}
+
+/// One of my messages being edited in the input; the draft that was there waits.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Editing {
+    pub message_id: String,
+    pub stash: String,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -173,6 +189,8 @@ pub struct Draft {
 /// A message on its way to the server.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PendingSend {
+    /// The room it goes to (its key): the user may switch rooms before the answer.
+    pub room: String,
     pub text: String,
     pub client_request_id: String,
 }
@@ -199,6 +217,8 @@ pub struct Settings {
     /// The server's limit on a message, in characters (its default unless configured):
     /// the input counts down to it and longer drafts are refused before sending.
     pub max_chars: usize,
+    /// Ring the terminal bell when someone mentions me (`bell = false`, `--no-bell`).
+    pub bell: bool,
 }
 
 impl Default for Settings {
@@ -210,6 +230,7 @@ impl Default for Settings {
             color: true,
             light: false,
             max_chars: DEFAULT_MAX_CHARS,
+            bell: true,
         }
     }
 }
@@ -226,8 +247,12 @@ pub struct State {
     pub screen: Screen,
     pub signin: SignInForm,
     pub me: Option<Me>,
+    /// The rooms; the one on screen uses `timeline`, `draft` and `send_status` below.
+    pub rooms: Rooms,
     pub timeline: Timeline,
     pub draft: Draft,
+    /// The message of mine being edited (the input holds its text), if any.
+    pub editing: Option<Editing>,
     pub focus: Focus,
     pub connection: Connection,
     /// Passing news or an error; it expires (see `Timer::NoticeExpired`).
@@ -263,8 +288,10 @@ impl State {
             screen: Screen::SignIn,
             signin: SignInForm::default(),
             me: None,
+            rooms: Rooms::default(),
             timeline: Timeline::default(),
             draft: Draft::default(),
+            editing: None,
             focus: Focus::Input,
             connection: Connection::Offline,
             notice: None,
@@ -311,13 +338,38 @@ impl State {
         self.me.as_ref().map_or("", |m| m.user_id.as_str())
     }
 
+    /// The key of the room on screen ("" for the lobby).
+    pub fn room(&self) -> &str {
+        &self.rooms.current
+    }
+
+    /// The timeline of a room, on screen or parked.
+    pub fn timeline_of(&mut self, key: &str) -> Option<&mut Timeline> {
+        if self.rooms.current == key {
+            Some(&mut self.timeline)
+        } else {
+            self.rooms.parked.get_mut(key).map(|p| &mut p.timeline)
+        }
+    }
+
+    /// The lobby's timeline, wherever it is: the cache keeps the lobby.
+    pub fn lobby_timeline(&self) -> Option<&Timeline> {
+        if self.rooms.current == LOBBY {
+            Some(&self.timeline)
+        } else {
+            self.rooms.parked.get(LOBBY).map(|p| &p.timeline)
+        }
+    }
+
     /// Back to a signed-out client: everything of the old session goes, except the
     /// sign-in form (so the user name stays filled in).
     pub fn reset_session(&mut self) {
         self.screen = Screen::SignIn;
         self.me = None;
+        self.rooms = Rooms::default();
         self.timeline = Timeline::default();
         self.draft = Draft::default();
+        self.editing = None;
         self.focus = Focus::Input;
         self.connection = Connection::Offline;
         self.notice = None;

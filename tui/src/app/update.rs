@@ -3,8 +3,11 @@
 
 mod command_line;
 mod draft;
+mod edits;
 mod keys;
+mod mentions;
 mod net;
+mod rooms;
 pub mod view;
 
 use super::effect::{Effect, Timer};
@@ -66,13 +69,13 @@ pub fn update(state: &mut State, event: Event) -> Vec<Effect> {
     // Whatever the way out, the conversation is kept for a quick start next time.
     if let Some(at) = effects.iter().position(|e| *e == Effect::Quit)
         && let Some(me) = &state.me
-        && state.timeline.loaded
+        && let Some(lobby) = state.lobby_timeline().filter(|t| t.loaded)
         && !state.signing_out
     {
         let save = Effect::SaveCache {
             user_id: me.user_id.clone(),
-            messages: state.timeline.messages.clone(),
-            has_more: state.timeline.has_more,
+            messages: lobby.messages.clone(),
+            has_more: lobby.has_more,
         };
         effects.insert(at, save);
     }

@@ -4,8 +4,11 @@
 
 use super::client::Chat;
 use super::session::{Ctx, RPC_TIMEOUT};
-use crate::app::{NetEvent, Page, PageKind, RpcError};
-use chat_protocol::chat::v1::{GetMessageRequest, ListMessagesRequest, ReactRequest, SendRequest};
+use crate::app::{Change, NetEvent, Page, PageKind, RpcError};
+use chat_protocol::chat::v1::{
+    DeleteMessageRequest, EditMessageRequest, GetMessageRequest, ListMessagesRequest, ReactRequest,
+    SendRequest,
+};
 use std::time::Duration;
 use tokio::sync::mpsc;
 use tonic::{Code, Status};
@@ -68,23 +71,20 @@ where
     }
 }
 
-pub async fn load_page(ctx: Ctx, kind: PageKind) {
+pub async fn load_page(ctx: Ctx, room: String, kind: PageKind) {
     let before_message_id = match &kind {
         PageKind::Newest => String::new(),
         PageKind::Older { before } => before.clone(),
     };
     let result = with_retries(3, || {
-        let before_message_id = before_message_id.clone();
+        let request = ListMessagesRequest {
+            before_message_id: before_message_id.clone(),
+            limit: PAGE_SIZE,
+            room_id: room.clone(),
+        };
         call(&ctx, move |mut chat| {
-            let before_message_id = before_message_id.clone();
-            async move {
-                chat.list_messages(ListMessagesRequest {
-                    before_message_id,
-                    limit: PAGE_SIZE,
-                    ..Default::default()
-                })
-                .await
-            }
+            let request = request.clone();
+            async move { chat.list_messages(request).await }
         })
     })
     .await
@@ -92,7 +92,7 @@ pub async fn load_page(ctx: Ctx, kind: PageKind) {
         messages: page.messages,
         has_more: page.has_more,
     });
-    ctx.emit(NetEvent::Page { kind, result });
+    ctx.emit(NetEvent::Page { room, kind, result });
 }
 
 pub async fn get_message(ctx: Ctx, message_id: String) {
@@ -110,8 +110,14 @@ pub async fn get_message(ctx: Ctx, message_id: String) {
 #[derive(Debug)]
 pub enum Mutation {
     Send {
+        room: String,
         content: String,
         client_request_id: String,
+    },
+    /// An edit (`Some(content)`) or a delete of my message.
+    Change {
+        message_id: String,
+        content: Option<String>,
     },
     React {
         op: u64,
@@ -131,7 +137,12 @@ pub async fn mutation_worker(ctx: Ctx, mut mutations: mpsc::UnboundedReceiver<Mu
             },
         };
         match mutation {
+            Mutation::Change {
+                message_id,
+                content,
+            } => change(&ctx, message_id, content).await,
             Mutation::Send {
+                room,
                 content,
                 client_request_id,
             } => {
@@ -142,7 +153,7 @@ pub async fn mutation_worker(ctx: Ctx, mut mutations: mpsc::UnboundedReceiver<Mu
                     let request = SendRequest {
                         content: content.clone(),
                         client_request_id: client_request_id.clone(),
-                        ..Default::default()
+                        room_id: room.clone(),
                     };
                     call(&ctx, move |mut chat| {
                         let request = request.clone();
@@ -197,4 +208,40 @@ pub async fn mutation_worker(ctx: Ctx, mut mutations: mpsc::UnboundedReceiver<Mu
             }
         }
     }
+}
+
+/// Edits (with the new content) or deletes one of my messages. Neither is retried: a
+/// lost answer is shown as an error, and the message's event tells the truth anyway.
+async fn change(ctx: &Ctx, message_id: String, content: Option<String>) {
+    let change_kind = if content.is_some() {
+        Change::Edit
+    } else {
+        Change::Delete
+    };
+    let id = message_id.clone();
+    let result = call(ctx, move |mut chat| {
+        let message_id = id.clone();
+        let content = content.clone();
+        async move {
+            match content {
+                Some(content) => {
+                    chat.edit_message(EditMessageRequest {
+                        message_id,
+                        content,
+                    })
+                    .await
+                }
+                None => {
+                    chat.delete_message(DeleteMessageRequest { message_id })
+                        .await
+                }
+            }
+        }
+    })
+    .await;
+    ctx.emit(NetEvent::MessageChanged {
+        change: change_kind,
+        message_id,
+        result,
+    });
 }

@@ -6,11 +6,13 @@ use super::ack::AckBatcher;
 use super::backoff::Backoff;
 use super::calls::{self, Mutation};
 use super::client::{self, Auth, Chat};
+use super::rooms::{self, Open};
 use super::subscribe;
 use crate::app::{Command, Event, NetEvent, PageKind, RpcError};
 use chat_protocol::auth::v1::auth_service_client::AuthServiceClient;
 use chat_protocol::auth::v1::{RefreshRequest, SignInResponse, SignOutRequest};
 use chat_protocol::chat::v1::{AckRequest, GetSendStatusRequest};
+use std::collections::BTreeSet;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
 use tokio::sync::{Notify, mpsc, watch};
@@ -35,8 +37,10 @@ pub struct Ctx {
     pub refresh_now: Arc<Notify>,
     /// Skip the rest of the reconnect backoff (Ctrl+R).
     pub reconnect_now: Arc<Notify>,
-    /// Fetch the send status (coalesced: many requests, one call).
+    /// Fetch the send status of these rooms (coalesced: many requests for a room, one
+    /// call).
     pub status_now: Arc<Notify>,
+    pub status_rooms: Arc<Mutex<BTreeSet<String>>>,
     pub cancel: CancellationToken,
     events: mpsc::UnboundedSender<Event>,
 }
@@ -71,6 +75,7 @@ impl Session {
             refresh_now: Arc::new(Notify::new()),
             reconnect_now: Arc::new(Notify::new()),
             status_now: Arc::new(Notify::new()),
+            status_rooms: Arc::new(Mutex::new(BTreeSet::new())),
             cancel: CancellationToken::new(),
             events,
         };
@@ -97,19 +102,48 @@ impl Session {
     pub fn handle(&self, command: Command) {
         let ctx = &self.ctx;
         match command {
-            Command::LoadNewest => spawn_in(ctx, calls::load_page(ctx.clone(), PageKind::Newest)),
-            Command::LoadOlder { before } => spawn_in(
+            Command::LoadNewest { room } => {
+                spawn_in(ctx, calls::load_page(ctx.clone(), room, PageKind::Newest));
+            }
+            Command::LoadOlder { room, before } => spawn_in(
                 ctx,
-                calls::load_page(ctx.clone(), PageKind::Older { before }),
+                calls::load_page(ctx.clone(), room, PageKind::Older { before }),
             ),
+            Command::ListRooms { public } => spawn_in(ctx, rooms::list(ctx.clone(), public)),
+            Command::ListMembers { room } => spawn_in(ctx, rooms::members(ctx.clone(), room)),
+            Command::CreateRoom { name } => {
+                spawn_in(ctx, rooms::open(ctx.clone(), Open::Create(name)));
+            }
+            Command::JoinRoom { name } => spawn_in(ctx, rooms::open(ctx.clone(), Open::Join(name))),
+            Command::OpenDirect { user_name } => {
+                spawn_in(ctx, rooms::open(ctx.clone(), Open::Direct(user_name)));
+            }
+            Command::LeaveRoom { room } => spawn_in(ctx, rooms::leave(ctx.clone(), room)),
+            Command::EditMessage {
+                message_id,
+                content,
+            } => {
+                let _ = self.mutations.send(Mutation::Change {
+                    message_id,
+                    content: Some(content),
+                });
+            }
+            Command::DeleteMessage { message_id } => {
+                let _ = self.mutations.send(Mutation::Change {
+                    message_id,
+                    content: None,
+                });
+            }
             Command::GetMessage { message_id } => {
                 spawn_in(ctx, calls::get_message(ctx.clone(), message_id));
             }
             Command::Send {
+                room,
                 content,
                 client_request_id,
             } => {
                 let _ = self.mutations.send(Mutation::Send {
+                    room,
                     content,
                     client_request_id,
                 });
@@ -141,7 +175,12 @@ impl Session {
             Command::Ack { up_to } => {
                 let _ = self.acks.send(up_to);
             }
-            Command::RefreshSendStatus => ctx.status_now.notify_one(),
+            Command::RefreshSendStatus { room } => {
+                if let Ok(mut rooms) = ctx.status_rooms.lock() {
+                    rooms.insert(room);
+                }
+                ctx.status_now.notify_one();
+            }
             Command::ReconnectNow => ctx.reconnect_now.notify_one(),
             Command::SignIn { .. } | Command::SignUp { .. } | Command::SignOut => {}
         }
@@ -311,13 +350,24 @@ async fn status_worker(ctx: Ctx) {
             () = ctx.cancel.cancelled() => return,
             () = ctx.status_now.notified() => {}
         }
-        match calls::call(&ctx, |mut chat| async move {
-            chat.get_send_status(GetSendStatusRequest::default()).await
-        })
-        .await
-        {
-            Ok(status) => ctx.emit(NetEvent::SendStatus(status)),
-            Err(error) => warn!(?error, "send status failed"),
+        let rooms = ctx
+            .status_rooms
+            .lock()
+            .map(|mut rooms| std::mem::take(&mut *rooms))
+            .unwrap_or_default();
+        for room in rooms {
+            let request = GetSendStatusRequest {
+                room_id: room.clone(),
+            };
+            match calls::call(&ctx, |mut chat| {
+                let request = request.clone();
+                async move { chat.get_send_status(request).await }
+            })
+            .await
+            {
+                Ok(status) => ctx.emit(NetEvent::SendStatus { room, status }),
+                Err(error) => warn!(?error, room, "send status failed"),
+            }
         }
     }
 }

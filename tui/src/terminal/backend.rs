@@ -29,6 +29,13 @@ impl<W: Write> QuietBackend<W> {
     pub fn set_size(&mut self, size: Size) {
         self.size = size;
     }
+
+    /// Rings the terminal bell (BEL). Written between frames, so it never lands inside
+    /// an escape sequence.
+    pub fn bell(&mut self) -> io::Result<()> {
+        self.inner.write_all(b"\x07")?;
+        Write::flush(&mut self.inner)
+    }
 }
 
 impl<W: Write> Backend for QuietBackend<W> {

@@ -72,6 +72,11 @@ fn commands_section(theme: Theme, column: usize) -> Vec<Line<'static>> {
         for alias in spec.aliases {
             name.push_str(&format!(", :{alias}"));
         }
+        match spec.arg {
+            crate::app::commands::Arg::None => {}
+            crate::app::commands::Arg::Required(what) => name.push_str(&format!(" {what}")),
+            crate::app::commands::Arg::Optional(what) => name.push_str(&format!(" [{what}]")),
+        }
         push_row(
             &mut lines,
             &name,
@@ -90,9 +95,10 @@ pub fn help_columns(state: &State, two: bool, width: usize) -> Vec<Vec<Line<'sta
     let theme = Theme::new(state.settings.color);
     let contexts: &[&[Context]] = match (state.screen, two) {
         (Screen::SignIn, _) => &[&[Context::SignIn, Context::Edit, Context::Global]],
+        // The commands close the second column, which is the shorter one this way.
         (Screen::Chat, true) => &[
-            &[Context::Input, Context::Edit],
-            &[Context::Pane, Context::Global],
+            &[Context::Input, Context::Edit, Context::Global],
+            &[Context::Pane],
         ],
         (Screen::Chat, false) => &[&[
             Context::Input,
@@ -109,7 +115,7 @@ pub fn help_columns(state: &State, two: bool, width: usize) -> Vec<Vec<Line<'sta
                 .iter()
                 .flat_map(|c| section(state, *c, theme, width))
                 .collect();
-            if i == 0 && state.screen == Screen::Chat {
+            if i + 1 == contexts.len() && state.screen == Screen::Chat {
                 lines.extend(commands_section(theme, width));
             }
             lines.pop(); // the blank line after the last section

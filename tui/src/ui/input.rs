@@ -90,24 +90,39 @@ pub fn render(state: &State, layout: &ChatLayout, frame: &mut Frame) {
     let area = layout.input;
     let focused = state.focus == Focus::Input && state.help.is_none();
     let commands = crate::app::commands::matching(state.draft.editor.text());
+    // Where the draft goes; with the room list folded, also what is new elsewhere.
+    let room = if layout.rooms.is_some() {
+        state
+            .rooms
+            .current()
+            .map(|r| r.label(state.my_name()))
+            .unwrap_or_default()
+    } else {
+        super::rooms::folded_title(state)
+    };
     let title = if state.sending.is_some() {
         " sending… ".to_owned()
+    } else if state.editing.is_some() {
+        format!(
+            " editing your message · {} saves · Esc cancels ",
+            state.keymap.hint(Context::Input, Action::Send)
+        )
     } else if focused && !commands.is_empty() {
         // Typing a command: which ones match (Tab completes).
         let names: Vec<String> = commands.iter().map(|c| format!(":{}", c.name)).collect();
         format!(" {} ", names.join(" "))
     } else if focused && area.width >= 60 {
         format!(
-            " message · {} newline ",
+            " {room} · {} newline ",
             state.keymap.hint(Context::Input, Action::Newline)
         )
     } else if !focused && area.width >= 60 {
         format!(
-            " message · {} to type ",
+            " {room} · {} to type ",
             state.keymap.hint(Context::Pane, Action::FocusInput)
         )
     } else {
-        " message ".to_owned()
+        format!(" {room} ")
     };
     let mut block = Block::new()
         .borders(Borders::TOP)

@@ -11,6 +11,9 @@ pub const MIN_HEIGHT: u16 = 12;
 /// Narrower than this, the sidebar folds away and its send status moves to the input's
 /// border.
 pub const SIDEBAR_FROM_WIDTH: u16 = 70;
+/// Narrower than this, the room list folds away too; the input's title then names the
+/// room (and how much is new in the others).
+pub const ROOMS_FROM_WIDTH: u16 = 72;
 /// The draft grows up to this many lines, then scrolls.
 pub const MAX_INPUT_LINES: u16 = 5;
 /// The gutter left of each message (a bar for own or selected messages, then a space)
@@ -20,6 +23,8 @@ pub const GUTTER: u16 = 3;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ChatLayout {
     pub pane: Rect,
+    /// The room list, left of the pane.
+    pub rooms: Option<Rect>,
     pub sidebar: Option<Rect>,
     pub input: Rect,
     pub status: Rect,
@@ -30,7 +35,11 @@ pub fn too_small(area: Rect) -> bool {
 }
 
 pub fn sidebar_width(total: u16) -> u16 {
-    (total * 3 / 10).clamp(28, 40)
+    (total * 3 / 10).clamp(24, 40)
+}
+
+pub fn rooms_width(total: u16) -> u16 {
+    (total / 6).clamp(14, 24)
 }
 
 /// The regions for `area`: the frame's area when drawing, `state.area` in `update`.
@@ -47,13 +56,23 @@ pub fn chat_layout(state: &State, area: Rect) -> ChatLayout {
         area.width,
         input_height,
     );
-    let top = Rect::new(area.x, area.y, area.width, input.y.saturating_sub(area.y));
+    let full = Rect::new(area.x, area.y, area.width, input.y.saturating_sub(area.y));
+    let (rooms, top) = if area.width >= ROOMS_FROM_WIDTH {
+        let w = rooms_width(area.width);
+        (
+            Some(Rect::new(full.x, full.y, w, full.height)),
+            Rect::new(full.x + w, full.y, full.width - w, full.height),
+        )
+    } else {
+        (None, full)
+    };
     if area.width >= SIDEBAR_FROM_WIDTH {
-        let side = sidebar_width(area.width);
+        let side = sidebar_width(top.width);
         let pane = Rect::new(top.x, top.y, top.width - side, top.height);
         let sidebar = Rect::new(pane.right(), top.y, side, top.height);
         ChatLayout {
             pane,
+            rooms,
             sidebar: Some(sidebar),
             input,
             status,
@@ -61,6 +80,7 @@ pub fn chat_layout(state: &State, area: Rect) -> ChatLayout {
     } else {
         ChatLayout {
             pane: top,
+            rooms,
             sidebar: None,
             input,
             status,

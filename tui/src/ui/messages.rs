@@ -54,8 +54,15 @@ pub fn message_lines(state: &State, index: usize, content_width: u16) -> Vec<Lin
     let max = usize::from(content_width.max(1));
     let mine = message.user_id == state.my_id();
     let selected = index == timeline.selected && state.focus == Focus::Pane;
+    let mentions_me = !mine
+        && message
+            .mentioned_user_ids
+            .iter()
+            .any(|u| u == state.my_id());
     let gutter = if selected {
         Span::styled("▌ ", theme.selected_gutter())
+    } else if mentions_me {
+        Span::styled("┃ ", theme.mention())
     } else if mine {
         Span::styled("│ ", theme.own_gutter())
     } else {
@@ -105,17 +112,32 @@ pub fn message_lines(state: &State, index: usize, content_width: u16) -> Vec<Lin
     } else {
         theme.author(&message.user_name, state.settings.light)
     };
+    let time = match (message.edited_at.is_some(), message.deleted) {
+        (true, false) => format!("{time} (edited)"),
+        _ => time,
+    };
     let name_room = max.saturating_sub(width(&time) + 2).max(1);
-    lines.push(Line::from(vec![
+    let mut header = vec![
         gutter.clone(),
         Span::styled(text::truncate(&name, name_room), name_style),
         Span::raw("  "),
         Span::styled(time, theme.dim()),
-    ]));
+    ];
+    if mentions_me && width(&name) + 2 + 4 <= name_room {
+        header.push(Span::styled("  @you", theme.mention()));
+    }
+    lines.push(Line::from(header));
 
-    let content = text::clean(&message.content, true);
-    for line in text::wrap(&content, max) {
-        lines.push(Line::from(vec![gutter.clone(), Span::raw(line)]));
+    if message.deleted {
+        lines.push(Line::from(vec![
+            gutter.clone(),
+            Span::styled("message deleted", theme.tombstone()),
+        ]));
+    } else {
+        let content = text::clean(&message.content, true);
+        for line in text::wrap(&content, max) {
+            lines.push(Line::from(vec![gutter.clone(), Span::raw(line)]));
+        }
     }
 
     let reactions = timeline.reactions(index, state.my_name(), &state.settings.emoji);

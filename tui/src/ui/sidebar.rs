@@ -1,5 +1,6 @@
 //! The reaction sidebar: who reacted to the selected message with what (with the key
-//! that toggles each emoji), and, pinned to its bottom, whether I may send.
+//! that toggles each emoji), who of the room is online, and, pinned to its bottom,
+//! whether I may send in this room.
 
 use super::messages::local_datetime;
 use super::theme::Theme;
@@ -73,7 +74,65 @@ pub fn render(state: &State, area: Rect, frame: &mut Frame) {
         inner.width,
         inner.height.saturating_sub(bottom_height + 1),
     );
-    frame.render_widget(Paragraph::new(reaction_lines(state, w)), top_area);
+    let mut lines = reaction_lines(state, w);
+    let room_left = usize::from(top_area.height).saturating_sub(lines.len() + 1);
+    if room_left >= 2 {
+        lines.push(Line::default());
+        lines.extend(online_lines(state, w, room_left));
+    }
+    frame.render_widget(Paragraph::new(lines), top_area);
+}
+
+/// "Online · 3" and their names, in at most `rows` rows (the last says how many more).
+fn online_lines(state: &State, w: usize, rows: usize) -> Vec<Line<'static>> {
+    let theme = Theme::new(state.settings.color);
+    let Some(room) = state.rooms.current() else {
+        return Vec::new();
+    };
+    let Some(members) = room.members.as_ref() else {
+        return vec![
+            Line::from(Span::styled("Online", theme.bold())),
+            Line::from(Span::styled("loading…", theme.dim())),
+        ];
+    };
+    let online: Vec<&str> = members
+        .iter()
+        .filter(|m| m.online)
+        .map(|m| m.user_name.as_str())
+        .collect();
+    let mut lines = vec![Line::from(vec![
+        Span::styled("Online", theme.bold()),
+        Span::styled(
+            format!(" · {} of {}", online.len(), members.len()),
+            theme.dim(),
+        ),
+    ])];
+    let room_for_names = rows.saturating_sub(1);
+    let cut = online.len() > room_for_names;
+    let shown = if cut {
+        room_for_names.saturating_sub(1)
+    } else {
+        online.len()
+    };
+    let me = state.my_name();
+    for name in online.iter().take(shown) {
+        let who = if name.eq_ignore_ascii_case(me) {
+            format!("● {} (you)", text::clean(name, false))
+        } else {
+            format!("● {}", text::clean(name, false))
+        };
+        lines.push(Line::from(Span::styled(
+            text::truncate(&who, w),
+            theme.ok(),
+        )));
+    }
+    if cut {
+        lines.push(Line::from(Span::styled(
+            format!("+{} more", online.len() - shown),
+            theme.dim(),
+        )));
+    }
+    lines
 }
 
 fn reaction_lines(state: &State, w: usize) -> Vec<Line<'static>> {

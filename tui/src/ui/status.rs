@@ -96,9 +96,17 @@ fn fit(notice: &Notice, room: usize) -> Option<String> {
 fn line(state: &State, width: usize) -> (String, String) {
     let conn = connection_text(&state.connection);
     let room = |conn: &str| width.saturating_sub(text::width(conn) + 4);
-    let notice = match state.confirm {
-        Some(Confirm::SignOut) => {
-            Some(Notice::info("sign out?").action("y yes · any other key no"))
+    let question = |q: String| Some(Notice::info(q).action("y yes · any other key no"));
+    let notice = match &state.confirm {
+        Some(Confirm::SignOut) => question("sign out?".to_owned()),
+        Some(Confirm::Delete { .. }) => question("delete this message?".to_owned()),
+        Some(Confirm::Leave { room }) => {
+            let label = state
+                .rooms
+                .get(room)
+                .map(|r| r.label(state.my_name()))
+                .unwrap_or_default();
+            question(format!("leave {label}?"))
         }
         None => state.status_notice().cloned(),
     };
@@ -131,7 +139,7 @@ pub fn render(state: &State, area: Rect, frame: &mut Frame) {
         _ => bar.patch(theme.warn()),
     };
     let (conn, message) = line(state, usize::from(area.width));
-    let style = match (state.confirm, state.status_notice().map(|n| n.kind)) {
+    let style = match (&state.confirm, state.status_notice().map(|n| n.kind)) {
         (Some(_), _) => bar.patch(theme.warn()),
         (None, Some(NoticeKind::Error | NoticeKind::SendBlocked)) => bar.patch(theme.error()),
         (None, _) => bar,

@@ -60,6 +60,22 @@ impl Theme {
     }
 
     /// The bar beside the selected message.
+    /// A message that mentions me: its gutter, and the counts of mentions in the room
+    /// list. Bold without colour, so it also stands out under NO_COLOR.
+    pub fn mention(self) -> Style {
+        self.fg(Color::Yellow).add_modifier(Modifier::BOLD)
+    }
+
+    /// The room on screen in the room list.
+    pub fn current_room(self) -> Style {
+        Style::new().add_modifier(Modifier::REVERSED | Modifier::BOLD)
+    }
+
+    /// "message deleted" in place of a tombstone's text.
+    pub fn tombstone(self) -> Style {
+        Style::new().add_modifier(Modifier::DIM | Modifier::ITALIC)
+    }
+
     pub fn selected_gutter(self) -> Style {
         self.fg(Color::LightMagenta).add_modifier(Modifier::BOLD)
     }

@@ -349,3 +349,122 @@ fn narrow_screens_show_who_reacted_and_the_digit_keys_60x20() {
     assert!(shown.contains("1👍 2❤️"), "{shown}");
     insta::assert_snapshot!(shown);
 }
+
+/// The conversation in the lobby, with #rust (news and a mention) and a DM with bob, who
+/// is online; the lobby's members are known.
+fn with_rooms() -> State {
+    use chat_protocol::chat::v1::{Member, Room, RoomKind};
+    let mut state = conversation();
+    let room = |id: &str, name: &str, kind: RoomKind, names: &[&str]| Room {
+        room_id: id.to_owned(),
+        name: name.to_owned(),
+        kind: kind as i32,
+        member_count: 2,
+        required_reactions: 2,
+        member_names: names.iter().map(|n| (*n).to_owned()).collect(),
+        ..Room::default()
+    };
+    net(
+        &mut state,
+        rooms_listed(vec![
+            lobby(),
+            room("r-rust", "rust", RoomKind::Public, &[]),
+            room("r-design", "design-reviews-weekly", RoomKind::Public, &[]),
+            room("r-dm", "", RoomKind::Direct, &[ME, "bob"]),
+        ]),
+    );
+    let member = |name: &str, online: bool| Member {
+        user_id: format!("u-{name}"),
+        user_name: name.to_owned(),
+        online,
+    };
+    net(
+        &mut state,
+        NetEvent::Members {
+            room: String::new(),
+            result: Ok(vec![
+                member("alice", true),
+                member("bob", true),
+                member(ME, true),
+                member("李小龍", false),
+            ]),
+        },
+    );
+    let mut id = 100;
+    let mut post = |state: &mut State, room: &str, text: &str, mention: bool| {
+        let mut m = msg(&format!("x{id}"), "alice", text, 6);
+        m.room_id = room.to_owned();
+        if mention {
+            m.mentioned_user_ids = vec![ME_ID.to_owned()];
+        }
+        net(state, posted(id, m));
+        id += 1;
+    };
+    post(
+        &mut state,
+        "r-rust",
+        "anyone tried the new borrow checker?",
+        false,
+    );
+    post(&mut state, "r-rust", "@me you did, right?", true);
+    post(&mut state, "r-rust", "ping", false);
+    post(&mut state, "r-dm", "lunch?", false);
+    state
+}
+
+#[test]
+fn room_list_unread_mentions_and_who_is_online_80x24() {
+    let mut state = with_rooms();
+    insta::assert_snapshot!(screen(&mut state, 80, 24));
+}
+
+#[test]
+fn room_list_folds_and_the_input_names_the_room_60x20() {
+    let mut state = with_rooms();
+    insta::assert_snapshot!(screen(&mut state, 60, 20));
+}
+
+#[test]
+fn a_room_with_a_mention_edit_mode_and_a_tombstone_100x30() {
+    let mut state = with_rooms();
+    alt(&mut state, KeyCode::Char('a'));
+    let page = vec![
+        {
+            let mut m = msg("x100", "alice", "anyone tried the new borrow checker?", 6);
+            m.room_id = "r-rust".to_owned();
+            m
+        },
+        {
+            let mut m = msg("x101", "alice", "@me you did, right?", 6);
+            m.room_id = "r-rust".to_owned();
+            m.mentioned_user_ids = vec![ME_ID.to_owned()];
+            m
+        },
+        {
+            let mut m = msg("x103", ME, "", 7);
+            m.room_id = "r-rust".to_owned();
+            m.deleted = true;
+            m
+        },
+        {
+            let mut m = msg("x104", ME, "yes, it is great", 8);
+            m.room_id = "r-rust".to_owned();
+            m.edited_at = m.created_at;
+            m
+        },
+    ];
+    net(
+        &mut state,
+        NetEvent::Page {
+            room: "r-rust".to_owned(),
+            kind: chat_tui::app::PageKind::Newest,
+            result: Ok(chat_tui::app::Page {
+                messages: page,
+                has_more: false,
+            }),
+        },
+    );
+    key(&mut state, KeyCode::Esc);
+    key(&mut state, KeyCode::Char('e'));
+    insta::assert_snapshot!(screen(&mut state, 100, 30));
+}

@@ -3,7 +3,7 @@
 use chat_protocol::chat::v1::event::Payload;
 use chat_protocol::chat::v1::{
     Event as ChatEvent, Message, MessagePosted, ReactionChanged, ReactionCount, ResyncRequired,
-    SendStatus,
+    Room, RoomKind, SendStatus,
 };
 use chat_tui::app::state::{Settings, State};
 use chat_tui::app::{Effect, Event, NetEvent, Page, PageKind, update};
@@ -41,10 +41,31 @@ pub fn me_signed_in() -> NetEvent {
     }
 }
 
-/// A client signed in as `me`, with no messages loaded yet.
+/// The lobby as `ListRooms` describes it.
+pub fn lobby() -> Room {
+    Room {
+        room_id: "r-lobby".to_owned(),
+        name: "lobby".to_owned(),
+        kind: RoomKind::Lobby as i32,
+        member_count: 3,
+        required_reactions: 2,
+        ..Room::default()
+    }
+}
+
+/// The answer to `ListRooms` (mine).
+pub fn rooms_listed(rooms: Vec<Room>) -> NetEvent {
+    NetEvent::Rooms {
+        public: false,
+        result: Ok(rooms),
+    }
+}
+
+/// A client signed in as `me`, in the lobby only, with no messages loaded yet.
 pub fn signed_in() -> State {
     let mut state = new_state();
     net(&mut state, me_signed_in());
+    net(&mut state, rooms_listed(vec![lobby()]));
     net(
         &mut state,
         NetEvent::Connection(chat_tui::app::state::Connection::Connected),
@@ -61,6 +82,7 @@ pub fn with_messages(messages: Vec<Message>) -> State {
 
 pub fn newest_page(messages: Vec<Message>, has_more: bool) -> NetEvent {
     NetEvent::Page {
+        room: String::new(),
         kind: PageKind::Newest,
         result: Ok(Page { messages, has_more }),
     }
@@ -139,12 +161,15 @@ pub fn resync(event_id: u64) -> NetEvent {
 }
 
 pub fn send_status(can_send: bool, needed: u32) -> NetEvent {
-    NetEvent::SendStatus(SendStatus {
-        can_send,
-        reactions_needed: needed,
-        last_message_id: String::new(),
-        required_reactions: 2,
-    })
+    NetEvent::SendStatus {
+        room: String::new(),
+        status: SendStatus {
+            can_send,
+            reactions_needed: needed,
+            last_message_id: String::new(),
+            required_reactions: 2,
+        },
+    }
 }
 
 pub fn net(state: &mut State, event: NetEvent) -> Vec<Effect> {

@@ -1,6 +1,7 @@
 //! State tests: `update(state, event)` and the effects it asks for.
 
 mod reactions;
+mod rooms;
 mod second_round;
 mod sending;
 mod signin;

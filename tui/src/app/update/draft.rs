@@ -7,6 +7,10 @@ use super::command_line;
 
 /// Enter in the input: run a `:` command, or send the draft (kept until it is stored).
 pub fn send(state: &mut State, effects: &mut Vec<Effect>) {
+    if state.editing.is_some() {
+        super::edits::submit(state, effects);
+        return;
+    }
     let text = state.draft.editor.text().to_owned();
     if text.trim().is_empty() {
         return;
@@ -34,12 +38,15 @@ pub fn send(state: &mut State, effects: &mut Vec<Effect>) {
     state.draft.stash.clear();
     state.draft.reason = None;
     state.draft.refused_in_history = false;
+    let room = state.room().to_owned();
     state.sending = Some(PendingSend {
+        room: room.clone(),
         text: text.clone(),
         client_request_id: client_request_id.clone(),
     });
     state.notice = None;
     effects.push(Effect::Net(Command::Send {
+        room,
         content: text,
         client_request_id,
     }));

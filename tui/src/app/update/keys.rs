@@ -6,7 +6,7 @@ use super::super::state::{Confirm, Field, Focus, Notice, NoticeKind, Screen, Sta
 use super::super::timeline::Overlay;
 use super::command_line;
 use super::draft;
-use super::view;
+use super::{edits, mentions, rooms, view};
 use crate::keymap::Action;
 use crate::text;
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
@@ -36,8 +36,14 @@ pub fn on_key(state: &mut State, key: &KeyEvent, effects: &mut Vec<Effect>) {
     }
     if key.code == KeyCode::Tab
         && state.context() == crate::keymap::Context::Input
-        && command_line::complete(state)
+        && (command_line::complete(state, effects) || mentions::complete(state))
     {
+        return;
+    }
+    if key.code == KeyCode::Esc && state.editing.is_some() && state.focus == Focus::Input {
+        // Esc ends the edit; the draft from before comes back.
+        edits::cancel(state);
+        state.notice = Some(Notice::info("edit cancelled"));
         return;
     }
     let context = state.context();
@@ -82,6 +88,13 @@ fn on_confirm_key(state: &mut State, question: Confirm, key: &KeyEvent, effects:
     match question {
         Confirm::SignOut if yes => sign_out(state, effects),
         Confirm::SignOut => state.notice = Some(Notice::info("still signed in")),
+        Confirm::Delete { message_id } if yes => edits::delete(state, message_id, effects),
+        Confirm::Leave { room } if yes => {
+            effects.push(Effect::Net(Command::LeaveRoom { room }));
+        }
+        Confirm::Delete { .. } | Confirm::Leave { .. } => {
+            state.notice = Some(Notice::info("nothing changed"));
+        }
     }
 }
 
@@ -138,7 +151,12 @@ fn on_action(state: &mut State, action: Action, effects: &mut Vec<Effect>) {
                 // Not loaded yet, or only from the cache: ask for the newest page again.
                 if !state.timeline.loaded || state.timeline.from_cache {
                     state.timeline.load_failed = false;
-                    effects.push(Effect::Net(Command::LoadNewest));
+                    effects.push(Effect::Net(Command::LoadNewest {
+                        room: state.room().to_owned(),
+                    }));
+                }
+                if !state.rooms.loaded {
+                    effects.push(Effect::Net(Command::ListRooms { public: false }));
                 }
             }
         }
@@ -197,6 +215,11 @@ fn on_action(state: &mut State, action: Action, effects: &mut Vec<Effect>) {
         }
         Action::ReactDefault => toggle_reaction(state, chat_protocol::DEFAULT_EMOJI, effects),
         Action::SignOut => state.confirm = Some(Confirm::SignOut),
+        Action::NextRoom => rooms::step(state, 1, effects),
+        Action::PrevRoom => rooms::step(state, -1, effects),
+        Action::NextActiveRoom => rooms::next_active(state, effects),
+        Action::EditMessage => edits::start(state),
+        Action::DeleteMessage => edits::ask_delete(state),
         Action::Submit => submit_sign_in(state, effects),
         Action::NextField | Action::PrevField => {
             state.signin.field = match state.signin.field {

@@ -2,8 +2,9 @@
 
 use super::super::effect::{Command, Effect};
 use super::super::event::{NetEvent, Page, PageKind, RpcError};
+use super::super::rooms::LOBBY;
 use super::super::state::{Connection, Focus, Me, Notice, NoticeKind, PendingSend, Screen, State};
-use super::view;
+use super::{edits, rooms, view};
 use chat_protocol::chat::v1::event::Payload;
 use chat_protocol::chat::v1::{Event as ChatEvent, Message, ReactionChanged, SendStatus};
 use tonic::Code;
@@ -19,8 +20,11 @@ pub fn on_net(state: &mut State, event: NetEvent, effects: &mut Vec<Effect>) {
             effects.push(Effect::LoadCache {
                 user_id: state.my_id().to_owned(),
             });
-            effects.push(Effect::Net(Command::LoadNewest));
-            effects.push(Effect::Net(Command::RefreshSendStatus));
+            let lobby = || LOBBY.to_owned();
+            effects.push(Effect::Net(Command::ListRooms { public: false }));
+            effects.push(Effect::Net(Command::LoadNewest { room: lobby() }));
+            effects.push(Effect::Net(Command::RefreshSendStatus { room: lobby() }));
+            effects.push(Effect::Net(Command::ListMembers { room: lobby() }));
         }
         NetEvent::AuthFailed(error) => {
             state.signin.busy = false;
@@ -30,9 +34,9 @@ pub fn on_net(state: &mut State, event: NetEvent, effects: &mut Vec<Effect>) {
             state.reset_session();
             state.signin.error = reason;
         }
-        NetEvent::Connection(connection) => on_connection(state, connection),
+        NetEvent::Connection(connection) => on_connection(state, connection, effects),
         NetEvent::Event(event) => on_event(state, event, effects),
-        NetEvent::Page { kind, result } => on_page(state, kind, result, effects),
+        NetEvent::Page { room, kind, result } => on_page(state, &room, kind, result, effects),
         NetEvent::Sent {
             client_request_id,
             result,
@@ -43,9 +47,23 @@ pub fn on_net(state: &mut State, event: NetEvent, effects: &mut Vec<Effect>) {
             emoji,
             result,
         } => on_reacted(state, op, message_id, emoji, result, effects),
-        NetEvent::SendStatus(status) => on_send_status(state, status),
+        NetEvent::SendStatus { room, status } => on_send_status(state, &room, status),
         NetEvent::MessageLoaded(message) => {
-            state.timeline.replace(message);
+            if let Some(timeline) = rooms::timeline_holding(state, &message.message_id.clone()) {
+                timeline.replace(message);
+            }
+        }
+        NetEvent::Rooms { public, result } => rooms::on_rooms(state, public, result, effects),
+        NetEvent::RoomOpened { what, result } => rooms::on_opened(state, &what, result, effects),
+        NetEvent::RoomLeft { room, result } => rooms::on_left(state, &room, result, effects),
+        NetEvent::Members { room, result } => rooms::on_members(state, &room, result),
+        NetEvent::MessageChanged {
+            change,
+            message_id,
+            result,
+        } => {
+            edits::on_changed(state, change, &message_id, result);
+            view::after_view_change(state, effects);
         }
         NetEvent::Error(text) => state.notice = Some(Notice::error(text)),
     }
@@ -54,7 +72,8 @@ pub fn on_net(state: &mut State, event: NetEvent, effects: &mut Vec<Effect>) {
 /// The cached messages of the last run: drawn at once if the server's page has not come
 /// yet; that page then replaces them (`Timeline::reset_to`).
 pub fn on_cache(state: &mut State, page: Page, effects: &mut Vec<Effect>) {
-    if state.timeline.loaded || page.messages.is_empty() {
+    // The cache holds the lobby.
+    if state.room() != LOBBY || state.timeline.loaded || page.messages.is_empty() {
         return;
     }
     let ids = page.messages.iter().map(|m| m.message_id.clone()).collect();
@@ -79,10 +98,11 @@ fn auth_error_text(state: &State, error: &RpcError) -> String {
     }
 }
 
-fn on_connection(state: &mut State, connection: Connection) {
+fn on_connection(state: &mut State, connection: Connection, effects: &mut Vec<Effect>) {
     let was_down = matches!(state.connection, Connection::Reconnecting { .. });
     if connection == Connection::Connected && was_down {
         state.notice = Some(Notice::info("reconnected; caught up"));
+        rooms::after_reconnect(state, effects);
     }
     state.connection = connection;
 }
@@ -90,8 +110,20 @@ fn on_connection(state: &mut State, connection: Connection) {
 /// A live event: applied once, in order, then acknowledged (the network task batches
 /// the acks). Duplicates come after a reconnect, when the server re-sends what we had
 /// not acked yet.
-fn on_event(state: &mut State, event: ChatEvent, effects: &mut Vec<Effect>) {
+pub fn on_event(state: &mut State, event: ChatEvent, effects: &mut Vec<Effect>) {
+    if let Some(Payload::PresenceChanged(changed)) = &event.payload {
+        // Live only and never queued, so never a replay: the server may send one whose
+        // id is below a backlog event it sent just before. It is news all the same,
+        // and it moves no acknowledgement.
+        rooms::on_presence(state, changed);
+        return;
+    }
     if event.event_id <= state.last_event_id {
+        return;
+    }
+    if !state.rooms.loaded {
+        // Which room a message is in is known once the room list is: wait for it.
+        state.rooms.defer(event);
         return;
     }
     state.last_event_id = event.event_id;
@@ -110,25 +142,63 @@ fn on_event(state: &mut State, event: ChatEvent, effects: &mut Vec<Effect>) {
                 format!(" ({})", resync.reason)
             };
             state.notice = Some(Notice::info(format!("missed too much; reloading{why}")));
-            effects.push(Effect::Net(Command::LoadNewest));
-            effects.push(Effect::Net(Command::RefreshSendStatus));
+            rooms::reload_all(state, effects);
         }
-        // Rooms, edits and presence: not shown by this client yet.
-        Some(
-            Payload::MessageEdited(_)
-            | Payload::MessageDeleted(_)
-            | Payload::RoomChanged(_)
-            | Payload::PresenceChanged(_),
-        )
-        | None => {}
+        Some(Payload::MessageEdited(edited)) => {
+            if let Some(message) = edited.message {
+                replaced(state, message, effects);
+            }
+        }
+        Some(Payload::MessageDeleted(deleted)) => {
+            if let Some(message) = deleted.message {
+                replaced(state, message, effects);
+            }
+        }
+        Some(Payload::RoomChanged(changed)) => {
+            rooms::on_room_changed(state, changed, effects);
+            view::after_view_change(state, effects);
+        }
+        Some(Payload::PresenceChanged(_)) | None => {}
     }
     effects.push(Effect::Net(Command::Ack {
         up_to: state.last_event_id,
     }));
 }
 
+/// A newer copy of a message (edited, deleted), wherever it is held.
+fn replaced(state: &mut State, message: Message, effects: &mut Vec<Effect>) {
+    if let Some(timeline) = rooms::timeline_holding(state, &message.message_id.clone()) {
+        timeline.replace(message);
+    }
+    view::after_view_change(state, effects);
+}
+
 fn on_posted(state: &mut State, message: Message, effects: &mut Vec<Effect>) {
     let from_me = message.user_id == state.my_id();
+    let key = state.rooms.key_of(&message.room_id);
+    if state.rooms.get(&key).is_none() {
+        // A room the list does not know yet: ask again; its page brings the message.
+        effects.push(Effect::Net(Command::ListRooms { public: false }));
+        return;
+    }
+    let mentions_me = !from_me
+        && message
+            .mentioned_user_ids
+            .iter()
+            .any(|u| u == state.my_id());
+    if mentions_me && state.settings.bell {
+        effects.push(Effect::Bell);
+    }
+    if from_me {
+        // Sent from another session of mine: my send status changed.
+        effects.push(Effect::Net(Command::RefreshSendStatus {
+            room: key.clone(),
+        }));
+    }
+    if key != state.room() {
+        posted_elsewhere(state, &key, message, from_me, mentions_me);
+        return;
+    }
     let id = message.message_id.clone();
     let timeline = &mut state.timeline;
     let was_on_newest = timeline.is_empty() || timeline.selected == timeline.last_index();
@@ -147,46 +217,77 @@ fn on_posted(state: &mut State, message: Message, effects: &mut Vec<Effect>) {
         // The first message the user has not seen: the divider goes above it.
         timeline.unread_marker = Some(id);
     }
-    if from_me {
-        // Sent from another session of mine: my send status changed.
-        effects.push(Effect::Net(Command::RefreshSendStatus));
-    }
     view::after_view_change(state, effects);
+}
+
+/// A message in a room not on screen: it counts as unread there (and as a mention),
+/// and the divider will sit above the first one when the room is shown.
+fn posted_elsewhere(
+    state: &mut State,
+    key: &str,
+    message: Message,
+    from_me: bool,
+    mentions_me: bool,
+) {
+    let id = message.message_id.clone();
+    let first_unread = state.rooms.get(key).is_some_and(|r| r.unread == 0);
+    let parked = state.rooms.parked.entry(key.to_owned()).or_default();
+    if !parked.timeline.push(message) || from_me {
+        return;
+    }
+    if first_unread {
+        parked.timeline.unread_marker = Some(id);
+    }
+    if let Some(entry) = state.rooms.get_mut(key) {
+        entry.unread += 1;
+        if mentions_me {
+            entry.mentions += 1;
+        }
+    }
 }
 
 fn on_reaction_changed(state: &mut State, changed: ReactionChanged, effects: &mut Vec<Effect>) {
     let mine = changed.user_id == state.my_id();
     let key = (changed.message_id.clone(), changed.emoji.clone());
-    if mine
-        && let Some(overlay) = state.timeline.overlays.get_mut(&key)
-        && overlay.mine == changed.added
-    {
-        overlay.seen_event = true;
+    let Some(message) = changed.message else {
+        return;
+    };
+    let authored_by_me = message.user_id == state.my_id();
+    let room = state.rooms.key_of(&message.room_id);
+    if authored_by_me {
+        // Reactions on my messages open (or close) my send gate in that room.
+        effects.push(Effect::Net(Command::RefreshSendStatus { room }));
     }
-    if let Some(message) = changed.message {
-        let authored_by_me = message.user_id == state.my_id();
-        state.timeline.replace(message);
-        if authored_by_me {
-            // Reactions on my messages open (or close) my send gate.
-            effects.push(Effect::Net(Command::RefreshSendStatus));
+    if let Some(timeline) = rooms::timeline_holding(state, &changed.message_id) {
+        if mine
+            && let Some(overlay) = timeline.overlays.get_mut(&key)
+            && overlay.mine == changed.added
+        {
+            overlay.seen_event = true;
         }
+        timeline.replace(message);
     }
     view::after_view_change(state, effects);
 }
 
 fn on_page(
     state: &mut State,
+    room: &str,
     kind: PageKind,
     result: Result<Page, RpcError>,
     effects: &mut Vec<Effect>,
 ) {
+    if room != state.room() {
+        page_elsewhere(state, room, kind, result);
+        return;
+    }
     match (kind, result) {
         (PageKind::Newest, Ok(page)) => {
             state.timeline.reset_to(page.messages, page.has_more);
             if state.focus == Focus::Input || state.timeline.is_following() {
                 state.timeline.selected = state.timeline.last_index();
             }
-            if !state.signing_out {
+            if room == LOBBY && !state.signing_out {
                 effects.push(Effect::SaveCache {
                     user_id: state.my_id().to_owned(),
                     messages: state.timeline.messages.clone(),
@@ -221,6 +322,31 @@ fn on_page(
     view::after_view_change(state, effects);
 }
 
+/// A page for a room the user switched away from before it came: kept for when the
+/// room is shown again (a failure is simply asked again then).
+fn page_elsewhere(state: &mut State, room: &str, kind: PageKind, result: Result<Page, RpcError>) {
+    let Ok(page) = result else {
+        return;
+    };
+    let Some(parked) = state.rooms.parked.get_mut(room) else {
+        return;
+    };
+    let timeline = &mut parked.timeline;
+    match kind {
+        PageKind::Newest => {
+            timeline.reset_to(page.messages, page.has_more);
+            timeline.selected = timeline.last_index();
+        }
+        PageKind::Older { before } => {
+            timeline.loading_older = false;
+            if timeline.messages.first().map(|m| m.message_id.as_str()) == Some(before.as_str()) {
+                timeline.prepend(page.messages);
+                timeline.has_more = page.has_more;
+            }
+        }
+    }
+}
+
 fn on_sent(
     state: &mut State,
     client_request_id: &str,
@@ -233,7 +359,13 @@ fn on_sent(
     else {
         return;
     };
-    effects.push(Effect::Net(Command::RefreshSendStatus));
+    effects.push(Effect::Net(Command::RefreshSendStatus {
+        room: pending.room.clone(),
+    }));
+    if pending.room != state.room() {
+        sent_elsewhere(state, pending, result);
+        return;
+    }
     match result {
         Ok(message) => {
             state.draft.history.push(pending.text);
@@ -245,6 +377,37 @@ fn on_sent(
             view::select(state, last, effects);
         }
         Err(error) => refused(state, pending, &error),
+    }
+}
+
+/// The answer to a message sent to a room the user has since left for another: it
+/// joins that room's timeline, or, refused, waits in that room's input (or history).
+fn sent_elsewhere(state: &mut State, pending: PendingSend, result: Result<Message, RpcError>) {
+    let label = state
+        .rooms
+        .get(&pending.room)
+        .map(|r| r.label(state.my_name()))
+        .unwrap_or_default();
+    let parked = state.rooms.parked.entry(pending.room.clone()).or_default();
+    match result {
+        Ok(message) => {
+            state.draft.history.push(pending.text);
+            parked.timeline.push(message);
+        }
+        Err(error) => {
+            let waits = if parked.draft.is_empty() {
+                parked.draft = pending.text;
+                format!("it waits in {label}'s input")
+            } else {
+                state.draft.history.push(pending.text);
+                "↑ brings it back".to_owned()
+            };
+            state.notice = Some(
+                Notice::error(format!("not sent to {label}"))
+                    .detail(error.message)
+                    .action(waits),
+            );
+        }
     }
 }
 
@@ -313,27 +476,27 @@ fn on_reacted(
     effects: &mut Vec<Effect>,
 ) {
     let key = (message_id, emoji);
-    let current = state
-        .timeline
-        .overlays
-        .get(&key)
-        .filter(|o| o.op == op)
-        .copied();
-    match result {
-        Ok(message) => {
-            if let Some(overlay) = current {
-                // If the event for this change came first, its snapshot is at least as
-                // new as this answer's; otherwise the answer is the newest we know.
+    // The room may have been switched meanwhile: the overlay is where the message is.
+    if let Some(timeline) = rooms::timeline_holding(state, &key.0) {
+        let current = timeline.overlays.get(&key).filter(|o| o.op == op).copied();
+        match (&result, current) {
+            // If the event for this change came first, its snapshot is at least as new
+            // as this answer's; otherwise the answer is the newest we know.
+            (Ok(message), Some(overlay)) => {
                 if !overlay.seen_event {
-                    state.timeline.replace(message);
+                    timeline.replace(message.clone());
                 }
-                state.timeline.overlays.remove(&key);
+                timeline.overlays.remove(&key);
             }
+            (Err(_), Some(_)) => {
+                timeline.overlays.remove(&key);
+            }
+            (_, None) => {}
         }
+    }
+    match result {
+        Ok(_) => {}
         Err(error) => {
-            if current.is_some() {
-                state.timeline.overlays.remove(&key);
-            }
             let (message_id, emoji) = key;
             state.notice =
                 Some(Notice::error(format!("reaction {emoji} not saved")).detail(&error.message));
@@ -344,7 +507,13 @@ fn on_reacted(
     view::after_view_change(state, effects);
 }
 
-fn on_send_status(state: &mut State, status: SendStatus) {
+fn on_send_status(state: &mut State, room: &str, status: SendStatus) {
+    if room != state.room() {
+        if let Some(parked) = state.rooms.parked.get_mut(room) {
+            parked.send_status = Some(status);
+        }
+        return;
+    }
     // A refusal on the status line must not go on quoting an old count.
     if let Some(reason) = state
         .draft

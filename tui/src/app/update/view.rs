@@ -437,6 +437,7 @@ pub fn after_view_change(state: &mut State, effects: &mut Vec<Effect>) {
     {
         t.loading_older = true;
         effects.push(Effect::Net(Command::LoadOlder {
+            room: state.rooms.current.clone(),
             before: first.message_id.clone(),
         }));
     }

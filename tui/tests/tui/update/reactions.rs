@@ -145,8 +145,12 @@ fn reactions_on_my_messages_refresh_the_send_status() {
         &mut state,
         reaction_changed(4, snapshot, "alice", "👍", true),
     );
-    assert!(commands(&effects).contains(&Command::RefreshSendStatus));
+    assert!(commands(&effects).contains(&Command::RefreshSendStatus {
+        room: String::new()
+    }));
     let other = reacted(msg("m1", "alice", "first", 1), &[("👍", &["bob"])]);
     let effects = net(&mut state, reaction_changed(5, other, "bob", "👍", true));
-    assert!(!commands(&effects).contains(&Command::RefreshSendStatus));
+    assert!(!commands(&effects).contains(&Command::RefreshSendStatus {
+        room: String::new()
+    }));
 }

@@ -518,13 +518,16 @@ fn the_cache_never_outlives_the_server_or_a_sign_out() {
     net(
         &mut state,
         NetEvent::Page {
+            room: String::new(),
             kind: PageKind::Newest,
             result: Err(RpcError::new(Code::Unavailable, "down")),
         },
     );
     let effects = ctrl(&mut state, 'r');
     assert!(
-        commands(&effects).contains(&Command::LoadNewest),
+        commands(&effects).contains(&Command::LoadNewest {
+            room: String::new()
+        }),
         "{effects:?}"
     );
     // Signing out, then quitting before the server answers: the cache stays forgotten.

@@ -14,6 +14,7 @@ fn enter_sends_the_draft_with_a_request_id() {
     assert_eq!(
         commands(&effects),
         vec![Command::Send {
+            room: String::new(),
             content: "hello".to_owned(),
             client_request_id: pending.client_request_id.clone()
         }]
@@ -27,7 +28,9 @@ fn enter_sends_the_draft_with_a_request_id() {
             result: Ok(msg("m4", ME, "hello", 4)),
         },
     );
-    assert!(commands(&effects).contains(&Command::RefreshSendStatus));
+    assert!(commands(&effects).contains(&Command::RefreshSendStatus {
+        room: String::new()
+    }));
     assert!(state.sending.is_none());
     assert_eq!(state.draft.history, vec!["hello"]);
     assert_eq!(selected_id(&state), "m4");
@@ -62,7 +65,9 @@ fn a_send_refused_by_the_gate_keeps_the_draft_and_says_why() {
     net(&mut state, send_status(false, 1));
     let effects = send_refused(&mut state, "again", "", gate_error());
     assert_eq!(state.draft.editor.text(), "again");
-    assert!(commands(&effects).contains(&Command::RefreshSendStatus));
+    assert!(commands(&effects).contains(&Command::RefreshSendStatus {
+        room: String::new()
+    }));
     let why = state
         .draft
         .reason
@@ -155,6 +160,7 @@ fn a_send_lost_in_transit_is_retried_with_the_same_request_id() {
     assert_eq!(
         commands(&effects),
         vec![Command::Send {
+            room: String::new(),
             content: "maybe sent".to_owned(),
             client_request_id: id
         }]

@@ -8,9 +8,15 @@ fn signing_in_opens_the_chat_and_loads_the_newest_page() {
     let effects = net(&mut state, me_signed_in());
     assert_eq!(state.screen, Screen::Chat);
     assert_eq!(state.focus, Focus::Input);
+    let lobby = String::new;
     assert_eq!(
         commands(&effects),
-        vec![Command::LoadNewest, Command::RefreshSendStatus]
+        vec![
+            Command::ListRooms { public: false },
+            Command::LoadNewest { room: lobby() },
+            Command::RefreshSendStatus { room: lobby() },
+            Command::ListMembers { room: lobby() },
+        ]
     );
 }
 

@@ -95,6 +95,7 @@ fn reaching_the_top_loads_the_older_page_and_keeps_the_selection() {
     assert_eq!(
         commands(&effects),
         vec![Command::LoadOlder {
+            room: String::new(),
             before: "m020".to_owned()
         }]
     );
@@ -104,6 +105,7 @@ fn reaching_the_top_loads_the_older_page_and_keeps_the_selection() {
     net(
         &mut state,
         NetEvent::Page {
+            room: String::new(),
             kind: PageKind::Older {
                 before: "m020".to_owned(),
             },
@@ -167,7 +169,9 @@ fn new_messages_below_a_pinned_view_are_counted_and_marked() {
 fn resync_reloads_the_newest_page() {
     let mut state = with_messages(three());
     let effects = net(&mut state, resync(7));
-    assert!(commands(&effects).contains(&Command::LoadNewest));
+    assert!(commands(&effects).contains(&Command::LoadNewest {
+        room: String::new()
+    }));
     assert!(commands(&effects).contains(&Command::Ack { up_to: 7 }));
     // Meanwhile a live message arrives; the page does not have it yet.
     net(&mut state, posted(8, msg("m9", "bob", "live", 9)));
