@@ -5,7 +5,8 @@
 # after a server restart without losing anything. Also what only a real terminal shows:
 # Ctrl+L redraws at once, Esc and a digit in one write react, a stopped (hung) server
 # shows within 10 s and is back within 5 s of continuing, and a closed terminal ends the
-# client within a moment.
+# client within a moment. Rooms: a DM between alice and bob that carol never sees, and
+# a mention of carol in the lobby that her room list marks while she is elsewhere.
 #
 #   cargo build -p chat-server -p chat-tui && tui/tests/e2e.sh
 #
@@ -73,6 +74,16 @@ wait_for() {
     echo "ok: $user sees \"$text\""
 }
 
+# wait_re USER REGEX: like wait_for, for an extended regular expression.
+wait_re() {
+    local user=$1 re=$2 deadline=$((SECONDS + timeout))
+    until tm capture-pane -p -t "$user" | grep -qE -- "$re"; do
+        ((SECONDS < deadline)) || { echo "timed out waiting for /$re/ on $user's screen" >&2; return 1; }
+        sleep 0.2
+    done
+    echo "ok: $user sees /$re/"
+}
+
 keys() { tm send-keys -t "$1" "${@:2}"; }
 # type_line USER TEXT: literal text, then Enter.
 type_line() { tm send-keys -t "$1" -l -- "$2"; tm send-keys -t "$1" Enter; }
@@ -103,7 +114,7 @@ keys bob C-u
 python3 "$root/tui/tests/pty_checks.py" "$tui_bin" "$url" "$work"
 
 # The gate: a second message needs two reactions from others; the draft stays.
-type_line alice "second message"
+type_line alice "second message @carol"
 wait_for alice "needs 2 more reaction"
 wait_for alice "› second message"
 
@@ -116,9 +127,40 @@ keys carol Escape
 keys carol 6
 wait_for alice "you can send"
 wait_for alice "👍 1  🎉 1"
+# Carol goes to a room of her own; alice's message mentions her in the lobby, so her
+# room list marks the lobby with the mention (and the unread count).
+keys carol i
+type_line carol ":create side"
+wait_for carol "#side · Alt+Enter"
 keys alice Enter
 wait_for bob "second message"
-wait_for carol "second message"
+wait_re carol "#lobby +@1 1"
+keys carol C-p
+wait_for carol "second message @carol"
+wait_for carol "@you"
+
+# A DM: alice opens one with bob and writes there; bob's room list shows it at once,
+# carol sees nothing of it.
+type_line alice ":dm bob"
+wait_for alice "bob · Alt+Enter"
+type_line alice "secret for bob"
+wait_for alice "secret for bob"
+wait_re bob "[●○] alice +1"
+keys bob M-a
+wait_for bob "secret for bob"
+sleep 1
+# Not the message, and no room named after alice in her room list (its first column).
+if tm capture-pane -p -t carol | grep -q "secret" \
+    || tm capture-pane -p -t carol | cut -c1-14 | grep -q "alice"; then
+    echo "carol sees the DM of alice and bob" >&2
+    exit 1
+fi
+echo "ok: carol sees nothing of the DM"
+# Back to the lobby for the rest.
+keys alice C-p
+keys bob C-p
+wait_for alice "#lobby · "
+wait_for bob "#lobby · "
 
 # A server restart: clients show it, reconnect, and catch up.
 kill "$server_pid"

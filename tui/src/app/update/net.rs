@@ -104,6 +104,10 @@ fn on_connection(state: &mut State, connection: Connection, effects: &mut Vec<Ef
         state.notice = Some(Notice::info("reconnected; caught up"));
         rooms::after_reconnect(state, effects);
     }
+    let me = state.my_id().to_owned();
+    state
+        .rooms
+        .set_online(&me, connection == Connection::Connected);
     state.connection = connection;
 }
 

@@ -7,10 +7,11 @@
 use super::super::effect::{Command, Effect};
 use super::super::event::RpcError;
 use super::super::rooms::{LOBBY, Parked};
-use super::super::state::{Notice, State};
+use super::super::state::{Connection, Notice, State};
 use super::super::timeline::Timeline;
 use super::{edits, view};
-use chat_protocol::chat::v1::{Member, PresenceChanged, Room, RoomChanged};
+use crate::text;
+use chat_protocol::chat::v1::{Member, PresenceChanged, Room, RoomChanged, RoomKind};
 use tonic::Code;
 
 /// The commands that load what a room on screen needs and does not have yet.
@@ -200,6 +201,13 @@ pub fn on_members(state: &mut State, key: &str, result: Result<Vec<Member>, RpcE
     match result {
         Ok(mut members) => {
             members.sort_by_key(|m| m.user_name.to_lowercase());
+            // My own stream may not be open yet when the list is read, and nobody is
+            // told of their own presence: I am online while connected.
+            let connected = state.connection == Connection::Connected;
+            let me = state.my_id().to_owned();
+            for member in members.iter_mut().filter(|m| m.user_id == me) {
+                member.online = connected;
+            }
             if let Some(entry) = state.rooms.get_mut(key) {
                 entry.members = Some(members);
             }
@@ -215,16 +223,19 @@ pub fn on_room_changed(state: &mut State, changed: RoomChanged, effects: &mut Ve
         return;
     };
     let key = state.rooms.key_for(&room);
-    if changed.user_id == state.my_id() {
+    // A new DM is one event for both people: the other learns of it by being named.
+    let named_in_new_dm = changed.joined
+        && room.kind == RoomKind::Direct as i32
+        && room
+            .member_names
+            .iter()
+            .any(|n| n.eq_ignore_ascii_case(state.my_name()));
+    if changed.user_id == state.my_id() || named_in_new_dm {
         if changed.joined {
             let new = state.rooms.get(&key).is_none();
             state.rooms.upsert(room);
-            if new
-                && let Some(entry) = state.rooms.get(&key)
-                && entry.is_direct()
-                && state.rooms.current != key
-            {
-                let peer = entry.label(state.my_name());
+            if new && named_in_new_dm && changed.user_id != state.my_id() {
+                let peer = text::clean(&changed.user_name, false);
                 state.notice = Some(Notice::info(format!(
                     "{peer} opened a conversation with you"
                 )));

@@ -370,6 +370,7 @@ fn a_refused_join_says_why() {
 #[test]
 fn a_dm_opened_by_someone_else_appears_with_a_notice() {
     let mut state = in_three_rooms();
+    // One event for both people, about the one who opened it; I am named in the room.
     let room = direct("r-dm2", "carol");
     net(
         &mut state,
@@ -377,12 +378,18 @@ fn a_dm_opened_by_someone_else_appears_with_a_notice() {
             9,
             Payload::RoomChanged(RoomChanged {
                 room: Some(room),
-                user_id: ME_ID.to_owned(),
-                user_name: ME.to_owned(),
+                user_id: "u-carol".to_owned(),
+                user_name: "carol".to_owned(),
                 joined: true,
             }),
         ),
     );
+    // Its first message counts as unread there.
+    net(
+        &mut state,
+        posted(10, in_room(msg("d1", "carol", "hi", 10), "r-dm2")),
+    );
+    assert_eq!(state.rooms.get("r-dm2").map(|r| r.unread), Some(1));
     assert_eq!(room_keys(&state), ["", "r-rust", "r-dm", "r-dm2"]);
     let notice = state
         .notice
