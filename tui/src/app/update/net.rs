@@ -25,6 +25,8 @@ pub fn on_net(state: &mut State, event: NetEvent, effects: &mut Vec<Effect>) {
             effects.push(Effect::Net(Command::LoadNewest { room: lobby() }));
             effects.push(Effect::Net(Command::RefreshSendStatus { room: lobby() }));
             effects.push(Effect::Net(Command::ListMembers { room: lobby() }));
+            // For `:join` completion; Tab there asks again.
+            effects.push(Effect::Net(Command::ListRooms { public: true }));
         }
         NetEvent::AuthFailed(error) => {
             state.signin.busy = false;

@@ -178,10 +178,9 @@ pub fn on_left(
         .map(|r| r.label(state.my_name()))
         .unwrap_or_default();
     match result {
-        Ok(()) => {
-            leave_locally(state, key, effects);
-            state.notice = Some(Notice::info(format!("left {label}")));
-        }
+        // The leave's own RoomChanged may have come first and said so already.
+        Ok(()) if state.rooms.get(key).is_none() => {}
+        Ok(()) => left(state, key, effects),
         Err(error) => {
             state.notice =
                 Some(Notice::error(format!("could not leave {label}")).detail(error.message));
@@ -189,8 +188,13 @@ pub fn on_left(
     }
 }
 
-/// Forgets a room we are no longer in, showing the lobby if it was on screen.
-fn leave_locally(state: &mut State, key: &str, effects: &mut Vec<Effect>) {
+/// I left a room (here or in another session): it goes, and the status line says so.
+fn left(state: &mut State, key: &str, effects: &mut Vec<Effect>) {
+    if let Some(entry) = state.rooms.get(key) {
+        let label = entry.label(state.my_name());
+        state.notice = Some(Notice::info(format!("left {label}")));
+    }
+    // The lobby goes on screen if it was this room.
     if state.rooms.current == key {
         switch_to(state, LOBBY, effects);
     }
@@ -241,7 +245,7 @@ pub fn on_room_changed(state: &mut State, changed: RoomChanged, effects: &mut Ve
                 )));
             }
         } else {
-            leave_locally(state, &key, effects);
+            left(state, &key, effects);
         }
         return;
     }

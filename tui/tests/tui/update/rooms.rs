@@ -639,3 +639,36 @@ fn tab_after_an_at_sign_completes_a_member_name() {
     assert_eq!(state.draft.editor.text(), ":join rust");
     assert!(commands(&effects).contains(&Command::ListRooms { public: true }));
 }
+
+#[test]
+fn leaving_says_which_room_whichever_comes_first_the_event_or_the_answer() {
+    let mut state = in_three_rooms();
+    ctrl(&mut state, 'n');
+    net(
+        &mut state,
+        event(
+            20,
+            Payload::RoomChanged(RoomChanged {
+                room: Some(public("r-rust", "rust")),
+                user_id: ME_ID.to_owned(),
+                user_name: ME.to_owned(),
+                joined: false,
+            }),
+        ),
+    );
+    assert_eq!(state.room(), "", "back in the lobby");
+    net(
+        &mut state,
+        NetEvent::RoomLeft {
+            room: "r-rust".to_owned(),
+            result: Ok(()),
+        },
+    );
+    let notice = state
+        .notice
+        .as_ref()
+        .map(chat_tui::app::state::Notice::full)
+        .unwrap_or_default();
+    assert_eq!(notice, "left #rust");
+    assert_eq!(room_keys(&state), ["", "r-dm"]);
+}

@@ -16,6 +16,7 @@ fn signing_in_opens_the_chat_and_loads_the_newest_page() {
             Command::LoadNewest { room: lobby() },
             Command::RefreshSendStatus { room: lobby() },
             Command::ListMembers { room: lobby() },
+            Command::ListRooms { public: true },
         ]
     );
 }
