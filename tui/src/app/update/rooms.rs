@@ -290,9 +290,14 @@ pub fn after_reconnect(state: &mut State, effects: &mut Vec<Effect>) {
         entry.members = None;
     }
     effects.push(Effect::Net(Command::ListRooms { public: false }));
-    effects.push(Effect::Net(Command::ListMembers {
-        room: state.rooms.current.clone(),
-    }));
+    // The lobby's list also gives the DMs in the room list their presence dots.
+    let mut rooms = vec![LOBBY.to_owned()];
+    if state.rooms.current != LOBBY {
+        rooms.push(state.rooms.current.clone());
+    }
+    for room in rooms {
+        effects.push(Effect::Net(Command::ListMembers { room }));
+    }
 }
 
 /// The timeline that holds a message, on screen or parked.
