@@ -1,11 +1,13 @@
 //! What one stream's events mean: the per-stream bookkeeping behind the correctness
 //! counters, kept apart from the reading so it can be tested without a server.
 //!
-//! - *out of order*: an event id lower than one the stream already sent. Ids of every
-//!   kind count as "already sent" (a client that skips what is at or below its highest
-//!   id would drop the late one), but only the load's own events are judged by it: a
-//!   room or presence event that comes late is noted apart and fails nothing, because
-//!   those are not the measured load.
+//! - *out of order*: an event id lower than one the stream already sent. The ids of
+//!   queued events of every kind count as "already sent" (a client that skips what is at
+//!   or below its highest id would drop the late one), but only the load's own events are
+//!   judged by it: a `RoomChanged` that comes late is noted apart and fails nothing,
+//!   because it is not the measured load. A `PresenceChanged` is live only and may come
+//!   with an id below a backlog event's, or above one still to come (api.md §7), so its
+//!   id is neither judged nor counted.
 //! - *duplicated* / *redelivered*: the load's event seen again on the stream; allowed
 //!   (redelivered) only after a resubscribe, above the last ack and below what the earlier
 //!   stream reached.
@@ -23,8 +25,11 @@ pub enum Seen {
         slot: usize,
         room: Option<usize>,
     },
-    /// `RoomChanged` or `PresenceChanged`: a side effect of setting the run up.
-    Side,
+    /// `RoomChanged` (`queued`) or `PresenceChanged` (live only, no order): a side effect
+    /// of setting the run up.
+    Side {
+        queued: bool,
+    },
     Resync,
     /// Not caused by this run (another client on a shared server), or not one the ledger
     /// knows.
@@ -55,7 +60,7 @@ pub struct StreamCheck {
     /// resubscribe, an unacked event may legitimately come again.
     earlier_max: u64,
     pub out_of_order: u64,
-    /// Room and presence events that came below an id already sent (informational).
+    /// `RoomChanged` events that came below an id already sent (informational).
     pub side_out_of_order: u64,
 }
 
@@ -69,10 +74,13 @@ impl StreamCheck {
 
     /// Judges event `id`; `acked` is the highest id acknowledged so far.
     pub fn observe(&mut self, id: u64, seen: Seen, acked: u64) -> Verdict {
+        if seen == (Seen::Side { queued: false }) {
+            return Verdict::Side;
+        }
         let late = id < self.last_id;
         self.last_id = self.last_id.max(id);
         match seen {
-            Seen::Side => {
+            Seen::Side { .. } => {
                 self.side_out_of_order += u64::from(late);
                 Verdict::Side
             }
@@ -160,18 +168,21 @@ mod tests {
         );
     }
 
+    const ROOM: Seen = Seen::Side { queued: true };
+    const PRESENCE: Seen = Seen::Side { queued: false };
+
     #[test]
     fn room_and_presence_events_neither_deliver_nor_break_the_checks() {
         let mut c = StreamCheck::new(Some(0));
         // RoomChanged from the backlog, then presence, interleaved with the load.
-        assert_eq!(c.observe(10, Seen::Side, 0), Verdict::Side);
+        assert_eq!(c.observe(10, ROOM, 0), Verdict::Side);
         assert_eq!(c.observe(11, ours(0, 0, Some(0)), 0), Verdict::First);
-        assert_eq!(c.observe(12, Seen::Side, 0), Verdict::Side);
-        assert_eq!(c.observe(13, Seen::Side, 0), Verdict::Side);
+        assert_eq!(c.observe(12, PRESENCE, 0), Verdict::Side);
+        assert_eq!(c.observe(13, ROOM, 0), Verdict::Side);
         assert_eq!(c.observe(14, ours(0, 1, Some(0)), 0), Verdict::First);
         assert_eq!(c.out_of_order, 0);
-        // A presence event below what was already sent is noted, and fails nothing.
-        assert_eq!(c.observe(5, Seen::Side, 0), Verdict::Side);
+        // A room event below what was already sent is noted, and fails nothing.
+        assert_eq!(c.observe(5, ROOM, 0), Verdict::Side);
         assert_eq!((c.out_of_order, c.side_out_of_order), (0, 1));
         // ...nor does it lower the bar for the load's next event.
         assert_eq!(c.observe(15, ours(1, 0, Some(0)), 0), Verdict::First);
@@ -179,9 +190,21 @@ mod tests {
     }
 
     #[test]
+    fn presence_ids_are_outside_the_order() {
+        let mut c = StreamCheck::new(None);
+        // Below a backlog event's id: allowed, not even noted.
+        assert_eq!(c.observe(10, ours(0, 0, None), 0), Verdict::First);
+        assert_eq!(c.observe(4, PRESENCE, 0), Verdict::Side);
+        // Above one still to come: that one is not out of order.
+        assert_eq!(c.observe(30, PRESENCE, 0), Verdict::Side);
+        assert_eq!(c.observe(11, ours(0, 1, None), 0), Verdict::First);
+        assert_eq!((c.out_of_order, c.side_out_of_order), (0, 0));
+    }
+
+    #[test]
     fn a_load_event_after_a_higher_id_is_out_of_order() {
         let mut c = StreamCheck::new(None);
-        assert_eq!(c.observe(20, Seen::Side, 0), Verdict::Side);
+        assert_eq!(c.observe(20, ROOM, 0), Verdict::Side);
         assert_eq!(c.observe(19, ours(0, 0, None), 0), Verdict::First);
         assert_eq!(
             c.out_of_order, 1,

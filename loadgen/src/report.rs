@@ -49,7 +49,7 @@ pub struct Outcome {
     pub out_of_order: u64,
     /// Room events on the stream of a user not in the room.
     pub leaked: u64,
-    /// Room and presence events in all (not deliveries), and those that came late.
+    /// Room and presence events in all (not deliveries), and the room events that came late.
     pub side: u64,
     pub side_out_of_order: u64,
     pub redelivered: u64,
@@ -149,7 +149,7 @@ impl Outcome {
         }
         let _ = writeln!(
             t,
-            "correctness  lost {}, duplicated {}, out of order {}, leaked {}  (redelivered {}, room/presence {} of which late {}, resubscribes {}, resync {}, foreign {}, acks {}, call errors {})",
+            "correctness  lost {}, duplicated {}, out of order {}, leaked {}  (redelivered {}, room/presence {} (room events late {}), resubscribes {}, resync {}, foreign {}, acks {}, call errors {})",
             self.lost,
             self.duplicated,
             self.out_of_order,

@@ -49,7 +49,8 @@ pub struct StreamReport {
     pub foreign: u64,
     /// `RoomChanged` and `PresenceChanged`: not the measured load, and not deliveries.
     pub side: u64,
-    /// Of those, how many came with an id below one already sent (does not fail the run).
+    /// Of those, the `RoomChanged` that came with an id below one already sent (does not
+    /// fail the run; presence has no order to keep).
     pub side_out_of_order: u64,
     pub resync: u64,
     pub resubscribes: u32,
@@ -134,10 +135,14 @@ impl Subscriber {
                         Verdict::Resync => report.resync += 1,
                         Verdict::Foreign => report.foreign += 1,
                     }
-                    ack_tx.send_modify(|(latest, count)| {
-                        *latest = (*latest).max(id);
-                        *count += 1;
-                    });
+                    // A PresenceChanged is never queued and may come with an id above a
+                    // backlog event not sent yet: acking up to it could drop that event.
+                    if !live_only(&event) {
+                        ack_tx.send_modify(|(latest, count)| {
+                            *latest = (*latest).max(id);
+                            *count += 1;
+                        });
+                    }
                 }
                 Some(Err(status)) => {
                     report.last_error = Some(format!("{:?}: {}", status.code(), status.message()));
@@ -188,9 +193,8 @@ impl Subscriber {
         let key = match &event.payload {
             Some(Payload::ResyncRequired(_)) => return (Seen::Resync, None),
             // Joins and presence come from setting the run up, not from the load.
-            Some(Payload::RoomChanged(_) | Payload::PresenceChanged(_)) => {
-                return (Seen::Side, None);
-            }
+            Some(Payload::RoomChanged(_)) => return (Seen::Side { queued: true }, None),
+            Some(Payload::PresenceChanged(_)) => return (Seen::Side { queued: false }, None),
             Some(Payload::MessagePosted(p)) => p
                 .message
                 .as_ref()
@@ -229,6 +233,11 @@ impl Subscriber {
             None => (Seen::Foreign, None),
         }
     }
+}
+
+/// Events the server never queues, so never to be acked (api.md §7).
+fn live_only(event: &pb::Event) -> bool {
+    matches!(event.payload, Some(Payload::PresenceChanged(_)))
 }
 
 /// Acks the highest id received, after `batch` events or `debounce` after the first
@@ -283,5 +292,28 @@ async fn ack_loop(
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn presence_is_not_acked_and_everything_else_is() {
+        let event = |payload| pb::Event {
+            event_id: 7,
+            payload: Some(payload),
+            ..Default::default()
+        };
+        assert!(live_only(&event(Payload::PresenceChanged(
+            pb::PresenceChanged::default()
+        ))));
+        assert!(!live_only(&event(Payload::RoomChanged(
+            pb::RoomChanged::default()
+        ))));
+        assert!(!live_only(&event(Payload::MessagePosted(
+            pb::MessagePosted::default()
+        ))));
     }
 }
