@@ -45,6 +45,8 @@ pub enum Effect {
 pub enum Timer {
     /// The status-line notice with this serial number has been shown long enough.
     NoticeExpired(u64),
+    /// Ask for the room list again (the last try failed; live events wait for it).
+    RetryRooms,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

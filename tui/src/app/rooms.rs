@@ -10,6 +10,7 @@
 //! contract lets a client send `""` for it, and so the lobby works from the first
 //! moment, before the room list has told us its real id.
 
+use super::state::Editing;
 use super::timeline::Timeline;
 use chat_protocol::chat::v1::{Event as ChatEvent, Member, Room, RoomKind, SendStatus};
 use std::collections::HashMap;
@@ -82,8 +83,14 @@ impl RoomEntry {
 pub struct Parked {
     pub timeline: Timeline,
     pub send_status: Option<SendStatus>,
-    /// The unsent draft, so switching rooms never loses what was typed.
+    /// The unsent draft (or the text of an edit in progress), so switching rooms never
+    /// loses what was typed.
     pub draft: String,
+    /// A send of this room whose outcome is unknown: its text and request id (see
+    /// `Draft::retry_id`). Per room, since the server matches retries by user alone.
+    pub retry_id: Option<(String, String)>,
+    /// An edit in progress in this room.
+    pub editing: Option<Editing>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -104,6 +111,14 @@ pub struct Rooms {
     pub parked: HashMap<String, Parked>,
     /// The public rooms (for `:join` completion), when asked for.
     pub public: Vec<Room>,
+    /// Counts my joins and leaves as this client learns of them, and `asked_at` is the
+    /// count when the last `ListRooms` was asked for: an answer from before a change may
+    /// lack a room just joined, so it is merged instead of replacing the list.
+    pub changes: u64,
+    pub asked_at: u64,
+    /// The latest presence each user was announced with: a member list read before the
+    /// announcement must not undo it.
+    pub presence: HashMap<String, bool>,
 }
 
 impl Default for Rooms {
@@ -122,6 +137,9 @@ impl Default for Rooms {
             reload_after_load: false,
             parked: HashMap::new(),
             public: Vec::new(),
+            changes: 0,
+            asked_at: 0,
+            presence: HashMap::new(),
         }
     }
 }
@@ -165,9 +183,11 @@ impl Rooms {
         self.current == key
     }
 
-    /// Replaces the list with the server's, keeping what we know of each room (counts,
-    /// members). The lobby stays first whatever the order.
+    /// Takes the server's list, keeping what we know of each room (counts, members). The
+    /// lobby stays first whatever the order. An answer asked for before the latest join
+    /// or leave only adds rooms: the events of those changes decide the rest.
     pub fn set_list(&mut self, rooms: Vec<Room>) {
+        let stale = self.changes != self.asked_at;
         if let Some(lobby) = rooms.iter().find(|r| r.kind == RoomKind::Lobby as i32) {
             self.lobby_id = Some(lobby.room_id.clone());
         }
@@ -194,6 +214,9 @@ impl Rooms {
         {
             list.insert(0, lobby);
         }
+        if stale {
+            list.extend(old.into_values());
+        }
         list.sort_by_key(|r| r.key != LOBBY);
         // Rooms we are no longer in take their parked state with them.
         self.parked
@@ -207,7 +230,10 @@ impl Rooms {
         let key = self.key_for(&room);
         match self.get_mut(&key) {
             Some(entry) => entry.room = room,
-            None => self.list.push(RoomEntry::new(key.clone(), room)),
+            None => {
+                self.list.push(RoomEntry::new(key.clone(), room));
+                self.changes += 1;
+            }
         }
         key
     }
@@ -219,6 +245,7 @@ impl Rooms {
         }
         self.list.retain(|r| r.key != key);
         self.parked.remove(key);
+        self.changes += 1;
     }
 
     /// The key of the room `step` places after (or before) the current one, wrapping.
@@ -270,6 +297,7 @@ impl Rooms {
 
     /// A user's presence changed: every member list that holds them follows.
     pub fn set_online(&mut self, user_id: &str, online: bool) {
+        self.presence.insert(user_id.to_owned(), online);
         for entry in &mut self.list {
             for member in entry.members.iter_mut().flatten() {
                 if member.user_id == user_id {

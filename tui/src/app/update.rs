@@ -104,6 +104,7 @@ fn handle(state: &mut State, event: Event, effects: &mut Vec<Effect>) {
                 state.notice = None;
             }
         }
+        Event::Wake(Timer::RetryRooms) => rooms::retry_list(state, effects),
         Event::Terminate => {
             state.quitting = true;
             effects.push(Effect::Quit);

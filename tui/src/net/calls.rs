@@ -51,7 +51,7 @@ where
 }
 
 /// Retries transient failures a few times with growing pauses.
-async fn with_retries<T, F, Fut>(tries: u32, mut f: F) -> Result<T, RpcError>
+pub(super) async fn with_retries<T, F, Fut>(tries: u32, mut f: F) -> Result<T, RpcError>
 where
     F: FnMut() -> Fut,
     Fut: Future<Output = Result<T, RpcError>>,

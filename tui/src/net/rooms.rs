@@ -1,7 +1,7 @@
 //! Room calls: the room lists, members, and joining, creating, opening a DM, leaving.
 //! Each reports one `NetEvent`.
 
-use super::calls::call;
+use super::calls::{call, with_retries};
 use super::session::Ctx;
 use crate::app::NetEvent;
 use chat_protocol::chat::v1::{
@@ -10,11 +10,14 @@ use chat_protocol::chat::v1::{
 };
 
 pub async fn list(ctx: Ctx, public: bool) {
-    let result = call(&ctx, |mut chat| async move {
-        chat.list_rooms(ListRoomsRequest {
-            public_only: public,
+    // Live events wait for this list: worth a few quick tries.
+    let result = with_retries(3, || {
+        call(&ctx, |mut chat| async move {
+            chat.list_rooms(ListRoomsRequest {
+                public_only: public,
+            })
+            .await
         })
-        .await
     })
     .await
     .map(|r| r.rooms);

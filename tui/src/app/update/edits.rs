@@ -82,6 +82,29 @@ pub fn submit(state: &mut State, effects: &mut Vec<Effect>) {
     }));
 }
 
+/// An edit was saved: its input gives back the draft from before, on screen or in the
+/// room it was parked with.
+fn finished(state: &mut State, message_id: &str) {
+    if state
+        .editing
+        .as_ref()
+        .is_some_and(|e| e.message_id == message_id)
+    {
+        cancel(state);
+        return;
+    }
+    for parked in state.rooms.parked.values_mut() {
+        if parked
+            .editing
+            .as_ref()
+            .is_some_and(|e| e.message_id == message_id)
+            && let Some(editing) = parked.editing.take()
+        {
+            parked.draft = editing.stash;
+        }
+    }
+}
+
 /// The server's answer to an edit or a delete.
 pub fn on_changed(
     state: &mut State,
@@ -94,13 +117,8 @@ pub fn on_changed(
             if let Some(timeline) = rooms::timeline_holding(state, message_id) {
                 timeline.replace(message);
             }
-            if change == Change::Edit
-                && state
-                    .editing
-                    .as_ref()
-                    .is_some_and(|e| e.message_id == message_id)
-            {
-                cancel(state);
+            if change == Change::Edit {
+                finished(state, message_id);
             }
             state.notice = Some(Notice::info(match change {
                 Change::Edit => "edited",

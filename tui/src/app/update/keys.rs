@@ -156,7 +156,7 @@ fn on_action(state: &mut State, action: Action, effects: &mut Vec<Effect>) {
                     }));
                 }
                 if !state.rooms.loaded {
-                    effects.push(Effect::Net(Command::ListRooms { public: false }));
+                    rooms::ask_rooms(state, effects);
                 }
             }
         }

@@ -21,10 +21,10 @@ pub fn on_net(state: &mut State, event: NetEvent, effects: &mut Vec<Effect>) {
                 user_id: state.my_id().to_owned(),
             });
             let lobby = || LOBBY.to_owned();
-            effects.push(Effect::Net(Command::ListRooms { public: false }));
+            rooms::ask_rooms(state, effects);
             effects.push(Effect::Net(Command::LoadNewest { room: lobby() }));
             effects.push(Effect::Net(Command::RefreshSendStatus { room: lobby() }));
-            effects.push(Effect::Net(Command::ListMembers { room: lobby() }));
+            // (The members are read once the stream is up: `rooms::on_connected`.)
             // For `:join` completion; Tab there asks again.
             effects.push(Effect::Net(Command::ListRooms { public: true }));
         }
@@ -102,9 +102,11 @@ fn auth_error_text(state: &State, error: &RpcError) -> String {
 
 fn on_connection(state: &mut State, connection: Connection, effects: &mut Vec<Effect>) {
     let was_down = matches!(state.connection, Connection::Reconnecting { .. });
-    if connection == Connection::Connected && was_down {
-        state.notice = Some(Notice::info("reconnected; caught up"));
-        rooms::after_reconnect(state, effects);
+    if connection == Connection::Connected && state.connection != Connection::Connected {
+        if was_down {
+            state.notice = Some(Notice::info("reconnected; caught up"));
+        }
+        rooms::on_connected(state, was_down, effects);
     }
     let me = state.my_id().to_owned();
     state
@@ -184,7 +186,7 @@ fn on_posted(state: &mut State, message: Message, effects: &mut Vec<Effect>) {
     let key = state.rooms.key_of(&message.room_id);
     if state.rooms.get(&key).is_none() {
         // A room the list does not know yet: ask again; its page brings the message.
-        effects.push(Effect::Net(Command::ListRooms { public: false }));
+        rooms::ask_rooms(state, effects);
         return;
     }
     let mentions_me = !from_me
@@ -192,7 +194,12 @@ fn on_posted(state: &mut State, message: Message, effects: &mut Vec<Effect>) {
             .mentioned_user_ids
             .iter()
             .any(|u| u == state.my_id());
-    if mentions_me && state.settings.bell {
+    // The bell rings for news only: a message already held (a page had it, or the
+    // server sends it again after a reconnect) stays quiet.
+    let held = state
+        .timeline_of(&key)
+        .is_some_and(|t| t.index_of(&message.message_id).is_some());
+    if mentions_me && !held && state.settings.bell {
         effects.push(Effect::Bell);
     }
     if from_me {
@@ -331,13 +338,15 @@ fn on_page(
 /// A page for a room the user switched away from before it came: kept for when the
 /// room is shown again (a failure is simply asked again then).
 fn page_elsewhere(state: &mut State, room: &str, kind: PageKind, result: Result<Page, RpcError>) {
-    let Ok(page) = result else {
-        return;
-    };
     let Some(parked) = state.rooms.parked.get_mut(room) else {
         return;
     };
     let timeline = &mut parked.timeline;
+    let Ok(page) = result else {
+        // Asked again when the room is shown (and scrolled up) again.
+        timeline.loading_older = false;
+        return;
+    };
     match kind {
         PageKind::Newest => {
             timeline.reset_to(page.messages, page.has_more);
@@ -368,8 +377,13 @@ fn on_sent(
     effects.push(Effect::Net(Command::RefreshSendStatus {
         room: pending.room.clone(),
     }));
-    if pending.room != state.room() {
-        sent_elsewhere(state, pending, result);
+    // The message goes where the server put it.
+    let room = match &result {
+        Ok(message) if !message.room_id.is_empty() => state.rooms.key_of(&message.room_id),
+        _ => pending.room.clone(),
+    };
+    if room != state.room() {
+        sent_elsewhere(state, &room, pending, result);
         return;
     }
     match result {
@@ -388,19 +402,30 @@ fn on_sent(
 
 /// The answer to a message sent to a room the user has since left for another: it
 /// joins that room's timeline, or, refused, waits in that room's input (or history).
-fn sent_elsewhere(state: &mut State, pending: PendingSend, result: Result<Message, RpcError>) {
-    let label = state
-        .rooms
-        .get(&pending.room)
-        .map(|r| r.label(state.my_name()))
-        .unwrap_or_default();
-    let parked = state.rooms.parked.entry(pending.room.clone()).or_default();
+fn sent_elsewhere(
+    state: &mut State,
+    room: &str,
+    pending: PendingSend,
+    result: Result<Message, RpcError>,
+) {
+    let Some(label) = state.rooms.get(room).map(|r| r.label(state.my_name())) else {
+        // A room left meanwhile: a refused text comes here instead.
+        if let Err(error) = result {
+            refused(state, pending, &error);
+        }
+        return;
+    };
+    let parked = state.rooms.parked.entry(room.to_owned()).or_default();
     match result {
         Ok(message) => {
             state.draft.history.push(pending.text);
             parked.timeline.push(message);
         }
         Err(error) => {
+            if error.is_transient() {
+                // Sending it again from that room reuses the id (see `Draft::retry_id`).
+                parked.retry_id = Some((pending.text.clone(), pending.client_request_id));
+            }
             let waits = if parked.draft.is_empty() {
                 parked.draft = pending.text;
                 format!("it waits in {label}'s input")

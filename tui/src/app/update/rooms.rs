@@ -4,14 +4,15 @@
 //! Switching parks the screen's timeline, send status and draft (see `app::rooms`), so
 //! everything else in `update` keeps working on "the timeline" without knowing rooms.
 
-use super::super::effect::{Command, Effect};
+use super::super::effect::{Command, Effect, Timer};
 use super::super::event::RpcError;
 use super::super::rooms::{LOBBY, Parked};
-use super::super::state::{Connection, Notice, State};
+use super::super::state::{Connection, Notice, Screen, State};
 use super::super::timeline::Timeline;
 use super::{edits, view};
 use crate::text;
 use chat_protocol::chat::v1::{Member, PresenceChanged, Room, RoomChanged, RoomKind};
+use std::time::Duration;
 use tonic::Code;
 
 /// The commands that load what a room on screen needs and does not have yet.
@@ -28,17 +29,41 @@ fn load(state: &State, key: &str, effects: &mut Vec<Effect>) {
     }
 }
 
+/// How soon a failed room list is asked for again while live events wait for it.
+pub const ROOMS_RETRY: Duration = Duration::from_secs(3);
+
+/// The retry timer: asks again unless the list came meanwhile or the session ended.
+pub fn retry_list(state: &mut State, effects: &mut Vec<Effect>) {
+    if state.screen == Screen::Chat && !state.rooms.loaded {
+        ask_rooms(state, effects);
+    }
+}
+
+/// Asks for the list of my rooms, noting when (see `Rooms::set_list`).
+pub fn ask_rooms(state: &mut State, effects: &mut Vec<Effect>) {
+    state.rooms.asked_at = state.rooms.changes;
+    effects.push(Effect::Net(Command::ListRooms { public: false }));
+}
+
 /// Puts the room with this key on screen (a room we are in; anything else is ignored).
 pub fn switch_to(state: &mut State, key: &str, effects: &mut Vec<Effect>) {
     if state.rooms.current == key || state.rooms.get(key).is_none() {
         return;
     }
-    // An edit belongs to its room's message: leaving the room cancels it.
-    edits::cancel(state);
+    // Browsing the history shows an old message in the input: the draft is the stash.
+    let draft = if state.draft.browsing.take().is_some() {
+        state.draft.editor.take();
+        std::mem::take(&mut state.draft.stash)
+    } else {
+        state.draft.editor.take()
+    };
+    // An edit in progress waits in its room with its text, like a draft.
     let parked = Parked {
         timeline: std::mem::take(&mut state.timeline),
         send_status: state.send_status.take(),
-        draft: state.draft.editor.take(),
+        draft,
+        retry_id: state.draft.retry_id.take(),
+        editing: state.editing.take(),
     };
     let previous = std::mem::replace(&mut state.rooms.current, key.to_owned());
     state.rooms.parked.insert(previous, parked);
@@ -46,7 +71,8 @@ pub fn switch_to(state: &mut State, key: &str, effects: &mut Vec<Effect>) {
     state.timeline = next.timeline;
     state.send_status = next.send_status;
     state.draft.editor.set_text(&next.draft);
-    state.draft.browsing = None;
+    state.draft.retry_id = next.retry_id;
+    state.editing = next.editing;
     state.draft.stash.clear();
     // A refusal speaks of the other room's draft.
     state.draft.reason = None;
@@ -96,8 +122,15 @@ pub fn on_rooms(
             state.notice = Some(
                 Notice::error("could not load your rooms")
                     .detail(error.message)
-                    .action("Ctrl+R retries"),
+                    .action("trying again"),
             );
+            // Live events wait for the list, so it is asked again by itself.
+            if !state.rooms.loaded {
+                effects.push(Effect::Wake {
+                    after: ROOMS_RETRY,
+                    token: Timer::RetryRooms,
+                });
+            }
             return;
         }
     };
@@ -106,16 +139,17 @@ pub fn on_rooms(
         return;
     }
     state.rooms.set_list(rooms);
-    if state.rooms.get(&state.rooms.current.clone()).is_none() {
-        // The room on screen was left meanwhile (from another session).
-        state.rooms.current = LOBBY.to_owned();
-        state.timeline = state
-            .rooms
-            .parked
-            .remove(LOBBY)
-            .map(|p| p.timeline)
-            .unwrap_or_default();
-        load(state, LOBBY, effects);
+    let current = state.rooms.current.clone();
+    if state.rooms.get(&current).is_none() {
+        // The room on screen was left meanwhile (from another session): the lobby comes
+        // back whole, and a draft written for the room waits in the history.
+        edits::cancel(state);
+        let draft = state.draft.editor.take();
+        if !draft.trim().is_empty() {
+            state.draft.history.push(draft);
+        }
+        switch_to(state, LOBBY, effects);
+        state.rooms.parked.remove(&current);
     }
     if std::mem::take(&mut state.rooms.reload_after_load) {
         reload_all(state, effects);
@@ -128,13 +162,17 @@ pub fn on_rooms(
 }
 
 /// Events were missed (a trimmed backlog, too many waiting): the room on screen loads
-/// its newest page again and the others start afresh when next shown.
+/// its newest page again and the others start afresh when next shown. Drafts, retries
+/// and edits stay: they are the user's, not the server's.
 pub fn reload_all(state: &mut State, effects: &mut Vec<Effect>) {
-    state.rooms.parked.clear();
+    for parked in state.rooms.parked.values_mut() {
+        parked.timeline = Timeline::default();
+        parked.send_status = None;
+    }
     let room = state.rooms.current.clone();
     effects.push(Effect::Net(Command::LoadNewest { room: room.clone() }));
     effects.push(Effect::Net(Command::RefreshSendStatus { room }));
-    effects.push(Effect::Net(Command::ListRooms { public: false }));
+    ask_rooms(state, effects);
 }
 
 /// The answer to `:create`, `:join` or `:dm`: the room goes on screen.
@@ -178,8 +216,10 @@ pub fn on_left(
         .map(|r| r.label(state.my_name()))
         .unwrap_or_default();
     match result {
-        // The leave's own RoomChanged may have come first and said so already.
-        Ok(()) if state.rooms.get(key).is_none() => {}
+        // The leave's own RoomChanged (which always reaches the leaver) says it; going
+        // by this answer could remove a room rejoined since. Without a stream, the
+        // event may be long in coming, so the answer does.
+        Ok(()) if state.connection == Connection::Connected => {}
         Ok(()) => left(state, key, effects),
         Err(error) => {
             state.notice =
@@ -205,12 +245,17 @@ pub fn on_members(state: &mut State, key: &str, result: Result<Vec<Member>, RpcE
     match result {
         Ok(mut members) => {
             members.sort_by_key(|m| m.user_name.to_lowercase());
-            // My own stream may not be open yet when the list is read, and nobody is
-            // told of their own presence: I am online while connected.
+            // Presence announced since the list was read wins over it. My own stream may
+            // not be open yet when the list is read, and nobody is told of their own
+            // presence: I am online while connected.
             let connected = state.connection == Connection::Connected;
             let me = state.my_id().to_owned();
-            for member in members.iter_mut().filter(|m| m.user_id == me) {
-                member.online = connected;
+            for member in &mut members {
+                if member.user_id == me {
+                    member.online = connected;
+                } else if let Some(online) = state.rooms.presence.get(&member.user_id) {
+                    member.online = *online;
+                }
             }
             if let Some(entry) = state.rooms.get_mut(key) {
                 entry.members = Some(members);
@@ -283,13 +328,18 @@ pub fn on_presence(state: &mut State, changed: &PresenceChanged) {
     }
 }
 
-/// After a reconnect the presence events of the gap are gone (they are live only):
-/// read the room on screen's members again, and the others' when next shown.
-pub fn after_reconnect(state: &mut State, effects: &mut Vec<Effect>) {
+/// Whenever the stream (re)connects: presence news of any gap is gone (it is live only,
+/// DESIGN §7), so the member lists are read again: the lobby's and the room on
+/// screen's now, the others' when next shown. After an outage, the room list too.
+pub fn on_connected(state: &mut State, after_outage: bool, effects: &mut Vec<Effect>) {
     for entry in &mut state.rooms.list {
         entry.members = None;
     }
-    effects.push(Effect::Net(Command::ListRooms { public: false }));
+    // What was announced before the gap says nothing about now.
+    state.rooms.presence.clear();
+    if after_outage {
+        ask_rooms(state, effects);
+    }
     // The lobby's list also gives the DMs in the room list their presence dots.
     let mut rooms = vec![LOBBY.to_owned()];
     if state.rooms.current != LOBBY {

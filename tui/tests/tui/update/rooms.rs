@@ -340,6 +340,20 @@ fn join_dm_create_and_leave_from_the_command_line() {
             result: Ok(()),
         },
     );
+    // The leave's own event says it (an old answer must not remove a room rejoined since).
+    assert_eq!(state.room(), "r-design");
+    net(
+        &mut state,
+        event(
+            30,
+            Payload::RoomChanged(RoomChanged {
+                room: Some(public("r-design", "design")),
+                user_id: ME_ID.to_owned(),
+                user_name: ME.to_owned(),
+                joined: false,
+            }),
+        ),
+    );
     assert_eq!(state.room(), "");
     assert!(state.rooms.get("r-design").is_none());
     // Neither the lobby nor a DM can be left.
@@ -671,4 +685,226 @@ fn leaving_says_which_room_whichever_comes_first_the_event_or_the_answer() {
         .unwrap_or_default();
     assert_eq!(notice, "left #rust");
     assert_eq!(room_keys(&state), ["", "r-dm"]);
+}
+
+#[test]
+fn without_a_stream_the_answer_to_a_leave_removes_the_room() {
+    let mut state = in_three_rooms();
+    net(
+        &mut state,
+        NetEvent::Connection(Connection::Reconnecting {
+            attempt: 1,
+            seconds_left: 3,
+        }),
+    );
+    net(
+        &mut state,
+        NetEvent::RoomLeft {
+            room: "r-rust".to_owned(),
+            result: Ok(()),
+        },
+    );
+    assert_eq!(room_keys(&state), ["", "r-dm"]);
+}
+
+#[test]
+fn a_resync_keeps_every_rooms_draft() {
+    let mut state = in_three_rooms();
+    ctrl(&mut state, 'n');
+    type_text(&mut state, "unsent in rust");
+    ctrl(&mut state, 'p');
+    net(&mut state, resync(40));
+    ctrl(&mut state, 'n');
+    assert_eq!(state.draft.editor.text(), "unsent in rust");
+    assert!(!state.timeline.loaded, "the room's page is read again");
+}
+
+#[test]
+fn browsing_the_history_then_switching_keeps_the_draft_not_the_old_message() {
+    let mut state = in_three_rooms();
+    state.draft.history.push("an old message".to_owned());
+    type_text(&mut state, "my real draft");
+    key(&mut state, KeyCode::Up);
+    assert_eq!(state.draft.editor.text(), "an old message");
+    ctrl(&mut state, 'n');
+    ctrl(&mut state, 'p');
+    assert_eq!(state.draft.editor.text(), "my real draft");
+}
+
+#[test]
+fn an_edit_waits_in_its_room_while_another_is_shown() {
+    let mut state = in_three_rooms();
+    type_text(&mut state, "draft");
+    key(&mut state, KeyCode::Esc);
+    key(&mut state, KeyCode::Char('e'));
+    type_text(&mut state, "!");
+    ctrl(&mut state, 'n');
+    assert!(state.editing.is_none(), "not in #rust");
+    assert!(state.draft.editor.is_empty());
+    ctrl(&mut state, 'p');
+    assert_eq!(
+        state.editing.as_ref().map(|e| e.message_id.as_str()),
+        Some("m3")
+    );
+    assert_eq!(state.draft.editor.text(), "third!");
+    key(&mut state, KeyCode::Esc);
+    assert_eq!(state.draft.editor.text(), "draft");
+}
+
+#[test]
+fn an_edit_saved_while_its_room_is_parked_gives_the_draft_back_there() {
+    let mut state = in_three_rooms();
+    type_text(&mut state, "draft");
+    key(&mut state, KeyCode::Esc);
+    key(&mut state, KeyCode::Char('e'));
+    key(&mut state, KeyCode::Enter);
+    ctrl(&mut state, 'n');
+    net(
+        &mut state,
+        NetEvent::MessageChanged {
+            change: Change::Edit,
+            message_id: "m3".to_owned(),
+            result: Ok(msg("m3", ME, "third", 3)),
+        },
+    );
+    ctrl(&mut state, 'p');
+    assert!(state.editing.is_none());
+    assert_eq!(state.draft.editor.text(), "draft");
+}
+
+#[test]
+fn a_retry_id_belongs_to_its_room() {
+    let mut state = in_three_rooms();
+    ctrl(&mut state, 'n');
+    type_text(&mut state, "ok");
+    key(&mut state, KeyCode::Enter);
+    let first = state
+        .sending
+        .clone()
+        .unwrap_or_else(|| panic!("not sending"));
+    ctrl(&mut state, 'p');
+    net(
+        &mut state,
+        NetEvent::Sent {
+            client_request_id: first.client_request_id.clone(),
+            result: Err(RpcError::new(Code::Unavailable, "timed out")),
+        },
+    );
+    // The same text in the lobby is a new message, with a new id...
+    type_text(&mut state, "ok");
+    let effects = key(&mut state, KeyCode::Enter);
+    assert!(commands(&effects).iter().any(|c| matches!(
+        c,
+        Command::Send { room, client_request_id, .. }
+            if room.is_empty() && *client_request_id != first.client_request_id
+    )));
+    let lobby = state.sending.take().map(|p| p.client_request_id);
+    net(
+        &mut state,
+        NetEvent::Sent {
+            client_request_id: lobby.unwrap_or_default(),
+            result: Ok(msg("m9", ME, "ok", 9)),
+        },
+    );
+    // ...and back in #rust, Enter retries with the first id.
+    ctrl(&mut state, 'n');
+    assert_eq!(state.draft.editor.text(), "ok");
+    let effects = key(&mut state, KeyCode::Enter);
+    assert!(commands(&effects).iter().any(|c| matches!(
+        c,
+        Command::Send { room, client_request_id, .. }
+            if room == "r-rust" && *client_request_id == first.client_request_id
+    )));
+}
+
+#[test]
+fn announced_presence_wins_over_an_older_member_list() {
+    let mut state = in_three_rooms();
+    net(
+        &mut state,
+        event(
+            50,
+            Payload::PresenceChanged(PresenceChanged {
+                user_id: "u-bob".to_owned(),
+                user_name: "bob".to_owned(),
+                online: true,
+            }),
+        ),
+    );
+    net(
+        &mut state,
+        NetEvent::Members {
+            room: String::new(),
+            result: Ok(vec![Member {
+                user_id: "u-bob".to_owned(),
+                user_name: "bob".to_owned(),
+                online: false,
+            }]),
+        },
+    );
+    let online = state.rooms.current().map(|r| r.online().len());
+    assert_eq!(online, Some(1));
+}
+
+#[test]
+fn a_failed_room_list_is_asked_for_again_by_itself() {
+    let mut state = new_state();
+    net(&mut state, me_signed_in());
+    let effects = net(
+        &mut state,
+        NetEvent::Rooms {
+            public: false,
+            result: Err(RpcError::new(Code::Unavailable, "down")),
+        },
+    );
+    let token = effects.iter().find_map(|e| match e {
+        Effect::Wake { token, .. } if *token == chat_tui::app::Timer::RetryRooms => Some(*token),
+        _ => None,
+    });
+    let token = token.unwrap_or_else(|| panic!("no retry in {effects:?}"));
+    let effects = update(&mut state, Event::Wake(token));
+    assert!(commands(&effects).contains(&Command::ListRooms { public: false }));
+}
+
+#[test]
+fn a_room_list_asked_for_before_a_join_does_not_drop_the_room() {
+    let mut state = in_three_rooms();
+    // A reconnect asks for the list; the join's answer comes before the list's.
+    net(
+        &mut state,
+        NetEvent::Connection(Connection::Reconnecting {
+            attempt: 1,
+            seconds_left: 0,
+        }),
+    );
+    net(&mut state, NetEvent::Connection(Connection::Connected));
+    net(
+        &mut state,
+        NetEvent::RoomOpened {
+            what: "join #go".to_owned(),
+            result: Ok(public("r-go", "go")),
+        },
+    );
+    assert_eq!(state.room(), "r-go");
+    net(
+        &mut state,
+        rooms_listed(vec![
+            lobby(),
+            public("r-rust", "rust"),
+            direct("r-dm", "bob"),
+        ]),
+    );
+    assert_eq!(state.room(), "r-go");
+    assert!(state.rooms.get("r-go").is_some());
+}
+
+#[test]
+fn a_mention_already_on_screen_does_not_ring_again() {
+    let mut state = in_three_rooms();
+    let mut hi = msg("m9", "alice", "@me hi", 9);
+    hi.mentioned_user_ids = vec![ME_ID.to_owned()];
+    assert!(net(&mut state, posted(60, hi.clone())).contains(&Effect::Bell));
+    // The same message again (a page had it, a reconnect sends it again).
+    state.last_event_id = 0;
+    assert!(!net(&mut state, posted(61, hi)).contains(&Effect::Bell));
 }

@@ -15,9 +15,14 @@ fn signing_in_opens_the_chat_and_loads_the_newest_page() {
             Command::ListRooms { public: false },
             Command::LoadNewest { room: lobby() },
             Command::RefreshSendStatus { room: lobby() },
-            Command::ListMembers { room: lobby() },
             Command::ListRooms { public: true },
         ]
+    );
+    // Who is online is read once the stream is up (presence is live only).
+    let effects = net(&mut state, NetEvent::Connection(Connection::Connected));
+    assert_eq!(
+        commands(&effects),
+        vec![Command::ListMembers { room: lobby() }]
     );
 }
 
