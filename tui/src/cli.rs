@@ -1,7 +1,7 @@
 //! Command-line flags. Credentials come from the environment only (`CHAT_USER`,
 //! `CHAT_PASSWORD`), never from flags, so they do not show up in `ps`.
 
-use clap::Parser;
+use clap::{Parser, Subcommand};
 use std::path::PathBuf;
 
 #[derive(Debug, Clone, Parser)]
@@ -38,7 +38,17 @@ pub struct Cli {
     #[arg(long, env = "CHAT_NO_BELL")]
     pub no_bell: bool,
 
+    #[command(subcommand)]
+    pub command: Option<Command>,
+
     /// With CHAT_USER and CHAT_PASSWORD: create the account first if it does not exist.
     #[arg(long, env = "CHAT_SIGN_UP")]
     pub sign_up: bool,
+}
+
+#[derive(Debug, Clone, Subcommand)]
+pub enum Command {
+    /// Serve this client over SSH: `ssh -p 2222 alice@host` opens the chat, with nothing
+    /// to install. `--server` and `--ca-file` say where chat-server is, as for the client.
+    SshGateway(crate::gateway::Args),
 }

@@ -217,7 +217,9 @@ fn read_bytes(input: &Input, wake: Option<&OwnedFd>, out: &mpsc::UnboundedSender
     }
 }
 
-async fn parse_bytes(
+/// Turns terminal bytes into events until the bytes end (then `Event::Terminate`): for
+/// the local terminal's reader thread and for an ssh channel alike.
+pub async fn parse_bytes(
     mut bytes: mpsc::UnboundedReceiver<Vec<u8>>,
     events: mpsc::UnboundedSender<Event>,
 ) {

@@ -11,6 +11,7 @@
 //! - [`input`]: the terminal's bytes read on a thread and parsed into key events;
 //! - [`terminal`]: taking over the terminal and giving it back, and a backend that never
 //!   queries it;
+//! - [`gateway`]: the same client served over SSH (`chat-tui ssh-gateway`);
 //! - [`config`], [`cli`], [`logging`]: setting up the process.
 
 pub mod app;
@@ -18,6 +19,7 @@ pub mod cache;
 pub mod cli;
 pub mod config;
 pub mod external_editor;
+pub mod gateway;
 pub mod input;
 pub mod keymap;
 pub mod logging;

@@ -50,9 +50,24 @@ pub fn spawn(
     events: mpsc::UnboundedSender<Event>,
 ) -> anyhow::Result<NetHandle> {
     let channel = client::channel(server, ca_file)?;
+    Ok(spawn_on(channel, events, None))
+}
+
+/// The network task on a channel made elsewhere (the ssh gateway shares one among its
+/// sessions), starting signed in when the caller already signed in (`signed_in`).
+pub fn spawn_on(
+    channel: Channel,
+    events: mpsc::UnboundedSender<Event>,
+    signed_in: Option<SignInResponse>,
+) -> NetHandle {
     let (commands, rx) = mpsc::unbounded_channel();
-    let task = tokio::spawn(actor(channel, events, rx));
-    Ok(NetHandle { commands, task })
+    let task = tokio::spawn(actor(channel, events, rx, signed_in));
+    NetHandle { commands, task }
+}
+
+/// A channel to the server at `server` (lazy: nothing connects until the first call).
+pub fn channel(server: &str, ca_file: Option<&std::path::Path>) -> anyhow::Result<Channel> {
+    client::channel(server, ca_file)
 }
 
 fn emit(events: &mpsc::UnboundedSender<Event>, event: NetEvent) {
@@ -63,8 +78,9 @@ async fn actor(
     channel: Channel,
     events: mpsc::UnboundedSender<Event>,
     mut commands: mpsc::UnboundedReceiver<Command>,
+    signed_in: Option<SignInResponse>,
 ) {
-    let mut session: Option<Session> = None;
+    let mut session: Option<Session> = signed_in.map(|s| started(&channel, &s, &events));
     while let Some(command) = commands.recv().await {
         // A session whose refresh was refused has already told the UI it is over.
         if session.as_ref().is_some_and(Session::is_over) {
@@ -134,7 +150,8 @@ fn started(
     Session::start(channel.clone(), signed_in, events.clone())
 }
 
-async fn sign_in(
+/// Signs in with a password: for the ssh gateway's password check too.
+pub async fn sign_in(
     channel: &Channel,
     user_name: String,
     password: String,

@@ -27,6 +27,9 @@ pub enum Event {
     Wake(Timer),
     /// SIGTERM, SIGHUP, a closed terminal: leave cleanly (the terminal is restored).
     Terminate,
+    /// What is on the terminal is not what was drawn (an ssh client fell behind and
+    /// frames were dropped): clear it and draw it whole.
+    Redraw,
 }
 
 /// A failed RPC, reduced to what the UI needs to explain it.

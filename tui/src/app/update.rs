@@ -105,6 +105,7 @@ fn handle(state: &mut State, event: Event, effects: &mut Vec<Effect>) {
             }
         }
         Event::Wake(Timer::RetryRooms) => rooms::retry_list(state, effects),
+        Event::Redraw => effects.push(Effect::ClearScreen),
         Event::Terminate => {
             state.quitting = true;
             effects.push(Effect::Quit);

@@ -38,6 +38,18 @@ impl<W: Write> QuietBackend<W> {
     }
 }
 
+/// Raw bytes to the terminal, in order with the frames (an ssh session's setup and
+/// restore sequences).
+impl<W: Write> Write for QuietBackend<W> {
+    fn write(&mut self, bytes: &[u8]) -> io::Result<usize> {
+        self.inner.write(bytes)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        Write::flush(&mut self.inner)
+    }
+}
+
 impl<W: Write> Backend for QuietBackend<W> {
     type Error = io::Error;
 
