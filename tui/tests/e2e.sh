@@ -6,7 +6,9 @@
 # Ctrl+L redraws at once, Esc and a digit in one write react, a stopped (hung) server
 # shows within 10 s and is back within 5 s of continuing, and a closed terminal ends the
 # client within a moment. Rooms: a DM between alice and bob that carol never sees, and
-# a mention of carol in the lobby that her room list marks while she is elsewhere.
+# a mention of carol in the lobby that her room list marks while she is elsewhere. Over
+# ssh: two users sign up through the real OpenSSH client and the gateway
+# (`chat-tui ssh-gateway`) and go through the gate with the local clients.
 #
 #   cargo build -p chat-server -p chat-tui && tui/tests/e2e.sh
 #
@@ -36,6 +38,8 @@ cleanup() {
         done
         echo "--- server log (tail)" >&2
         tail -n 30 "$work/server.log" >&2 || true
+        echo "--- gateway log (tail)" >&2
+        tail -n 20 "$work/gateway.log" >&2 2>/dev/null || true
     fi
     [[ -n $server_pid ]] && kill "$server_pid" 2>/dev/null || true
     if [[ -z ${E2E_KEEP:-} ]]; then
@@ -190,6 +194,54 @@ wait_for alice "● connected" 5
 keys bob i
 type_line bob "after the pause"
 wait_for alice "after the pause"
+
+# Over ssh: the gateway, and frank and grace with nothing but OpenSSH (`new@` signs up).
+ssh_port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+(cd "$root" && exec "$tui_bin" --server "$url" --data-dir "$work/gateway" \
+    ssh-gateway --listen "127.0.0.1:$ssh_port" >>"$work/gateway.log" 2>&1) &
+gateway_pid=$!
+deadline=$((SECONDS + timeout))
+until (exec 3<>"/dev/tcp/127.0.0.1/$ssh_port") 2>/dev/null; do
+    ((SECONDS < deadline)) || { echo "the ssh gateway did not start" >&2; exit 1; }
+    sleep 0.1
+done
+for u in frank grace; do
+    tm new-session -d -s "$u" -x 80 -y 24 \
+        "ssh -p $ssh_port -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null \
+         -o LogLevel=ERROR new@127.0.0.1; echo EXITED \$?; sleep 600"
+    users+=("$u")
+    wait_for "$u" "sign up"
+    tm send-keys -t "$u" -l -- "$u"
+    keys "$u" Tab
+    tm send-keys -t "$u" -l -- "password-$u"
+    keys "$u" Enter
+    wait_for "$u" "● connected"
+done
+type_line frank "frank via ssh"
+wait_for grace "frank via ssh"
+wait_for alice "frank via ssh"
+# The gate over ssh: frank's next message waits for two reactions, grace's (over ssh, Esc
+# and 1 in one write) and alice's (local).
+type_line frank "second from frank"
+wait_for frank "needs 2 more reaction"
+tm send-keys -t grace -H 1b 31
+keys alice Escape
+keys alice 1
+wait_for frank "you can send"
+keys frank Enter
+wait_for grace "second from frank"
+wait_for bob "second from frank"
+# A resize of the ssh window redraws at the new size: the room list folds away.
+tm resize-window -t frank -x 60 -y 20
+until ! tm capture-pane -p -t frank | grep -q "Ctrl+N next"; do
+    ((SECONDS < deadline + 60)) || { echo "frank's screen did not follow the resize" >&2; exit 1; }
+    sleep 0.2
+done
+echo "ok: frank's screen follows the resize"
+for u in frank grace; do keys "$u" C-c; done
+for u in frank grace; do wait_for "$u" "EXITED 0"; done
+kill "$gateway_pid" 2>/dev/null || true
+users=(alice bob carol)
 
 # Ctrl+C quits cleanly and gives the terminal back.
 for u in alice bob; do keys "$u" C-c; done
