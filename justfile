@@ -44,6 +44,10 @@ tui *args:
     done
     exec cargo run --release -p chat-tui -- ${server[@]+"${server[@]}"} "$@"
 
+# Serve the terminal client over ssh on 127.0.0.1:2222 (then: ssh -p 2222 new@127.0.0.1).
+ssh *args:
+    cargo run --release -p chat-tui -- --server http://127.0.0.1:9000 --data-dir data/ssh-gateway ssh-gateway --listen 127.0.0.1:2222 "$@"
+
 # Run the terminal client in a container against the Compose server (image rebuilt first).
 tui-docker:
     #!/usr/bin/env bash
