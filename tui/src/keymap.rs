@@ -106,6 +106,8 @@ pub enum Action {
     // My own messages.
     EditMessage,
     DeleteMessage,
+    /// The selected message to the clipboard (OSC 52).
+    CopyMessage,
     // The sign-in screen.
     Submit,
     NextField,
@@ -156,6 +158,7 @@ impl Action {
             NextActiveRoom,
             EditMessage,
             DeleteMessage,
+            CopyMessage,
             Submit,
             NextField,
             PrevField,
@@ -208,6 +211,7 @@ impl Action {
             NextActiveRoom => "next_active_room",
             EditMessage => "edit_message",
             DeleteMessage => "delete_message",
+            CopyMessage => "copy_message",
             Submit => "submit",
             NextField => "next_field",
             PrevField => "prev_field",
@@ -259,6 +263,7 @@ impl Action {
             NextActiveRoom => "next room with news",
             EditMessage => "edit my message",
             DeleteMessage => "delete my message",
+            CopyMessage => "copy the message",
             Submit => "sign in / sign up",
             NextField => "next field",
             PrevField => "previous field",
@@ -364,6 +369,7 @@ impl Default for KeyMap {
             (Pane, FocusInput, key(K::Esc)),
             (Pane, EditMessage, ch('e')),
             (Pane, DeleteMessage, ch('d')),
+            (Pane, CopyMessage, ch('y')),
             (Pane, Help, ch('?')),
             (Pane, SignOut, ch('S')),
             (SignIn, Submit, key(K::Enter)),

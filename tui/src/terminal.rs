@@ -45,6 +45,8 @@ pub fn setup(mouse: bool) -> io::Result<(Tui, Guard)> {
     if mouse {
         execute!(stdout, EnableMouseCapture)?;
     }
+    // The window title is ours while we run: keep the old one (xterm's title stack).
+    write_raw(&mut stdout, SAVE_TITLE);
     let (width, height) = crossterm::terminal::size()?;
     let terminal = Terminal::new(QuietBackend::new(stdout, Size::new(width, height)))?;
     Ok((terminal, guard))
@@ -63,7 +65,17 @@ pub fn restore(mouse: bool) {
         LeaveAlternateScreen,
         crossterm::cursor::Show
     );
+    write_raw(&mut stdout, RESTORE_TITLE);
     let _ = disable_raw_mode();
+}
+
+/// xterm's title stack (CSI 22;0 t / CSI 23;0 t): the title from before we set ours
+/// comes back when we leave. Terminals without it ignore both.
+pub const SAVE_TITLE: &[u8] = b"\x1b[22;0t";
+pub const RESTORE_TITLE: &[u8] = b"\x1b[23;0t";
+
+fn write_raw(out: &mut impl std::io::Write, bytes: &[u8]) {
+    let _ = out.write_all(bytes).and_then(|()| out.flush());
 }
 
 /// Gives the terminal to another program for a while (see `external_editor`).

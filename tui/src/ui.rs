@@ -43,6 +43,29 @@ pub fn render(state: &State, frame: &mut Frame) {
     }
 }
 
+/// The terminal window's title: the room, and "(3)" in front while messages are unread
+/// in other rooms or below the view, as browsers do for tabs.
+pub fn title(state: &State) -> String {
+    if state.screen != Screen::Chat {
+        return "chat".to_owned();
+    }
+    let label = state
+        .rooms
+        .current()
+        .map(|r| r.label(state.my_name()))
+        .unwrap_or_default();
+    let elsewhere: usize = state
+        .rooms
+        .list
+        .iter()
+        .map(|r| usize::try_from(r.unread).unwrap_or(0))
+        .sum();
+    match elsewhere + state.timeline.unread_below {
+        0 => format!("chat · {label}"),
+        n => format!("({n}) chat · {label}"),
+    }
+}
+
 fn render_too_small(area: Rect, frame: &mut Frame) {
     let lines = vec![
         Line::from("terminal too small"),

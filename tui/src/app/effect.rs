@@ -35,8 +35,16 @@ pub enum Effect {
     ForgetCache {
         user_id: String,
     },
-    /// Ring the terminal bell (someone mentioned me; off with `--no-bell`).
-    Bell,
+    /// Ring the terminal bell, with `text` as a desktop notification where the terminal
+    /// shows one (OSC 9): someone mentioned me or reacted to my message (off with
+    /// `--no-bell`).
+    Bell {
+        text: String,
+    },
+    /// Put `text` on the clipboard of the terminal's machine (OSC 52): over ssh too.
+    Copy {
+        text: String,
+    },
     Quit,
 }
 

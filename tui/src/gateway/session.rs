@@ -19,6 +19,7 @@ use ratatui::Terminal;
 use ratatui::layout::Size;
 use russh::ChannelId;
 use russh::server::Handle;
+use std::io::Write as _;
 use tokio::sync::mpsc;
 use tonic::transport::Channel;
 use tracing::{info, warn};
@@ -67,6 +68,7 @@ pub async fn run(start: Start) {
     ) {
         warn!(%e, "could not set the terminal up");
     }
+    let _ = writer.write_all(crate::terminal::SAVE_TITLE);
     let mut screen = match Terminal::new(QuietBackend::new(writer, Size::new(size.0, size.1))) {
         Ok(screen) => screen,
         Err(e) => {
@@ -111,6 +113,10 @@ pub async fn run(start: Start) {
         LeaveAlternateScreen,
         crossterm::cursor::Show
     );
+    let _ = screen
+        .backend_mut()
+        .write_all(crate::terminal::RESTORE_TITLE)
+        .and_then(|()| std::io::Write::flush(screen.backend_mut()));
     // The session on the server ends with the ssh session: nothing queues for it after.
     net.shutdown().await;
     drop(screen);

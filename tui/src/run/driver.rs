@@ -60,12 +60,21 @@ pub async fn drive<H: Host>(parts: Parts<'_, H>, state: &mut State, first: Vec<E
         queue,
     } = parts;
     let mut quit = apply(screen, host, net, events, first);
+    let mut title = String::new();
     while !quit {
         host.before_draw(screen);
         // A terminal that cannot be written to is gone (an ssh drop): leave cleanly.
         if let Err(e) = screen.draw(|frame| ui::render(state, frame)) {
             info!(%e, "the terminal cannot be drawn on; quitting");
             break;
+        }
+        // The window's title says how much is unread, written only when it changes.
+        let now = ui::title(state);
+        if now != title {
+            if let Err(e) = screen.backend_mut().set_title(&now) {
+                info!(%e, "setting the title failed");
+            }
+            title = now;
         }
         let Some(event) = queue.recv().await else {
             break;
@@ -138,9 +147,14 @@ fn apply<H: Host>(
                     let _ = events.send(Event::Wake(token));
                 });
             }
-            Effect::Bell => {
-                if let Err(e) = screen.backend_mut().bell() {
+            Effect::Bell { text } => {
+                if let Err(e) = screen.backend_mut().bell(&text) {
                     info!(%e, "ringing the bell failed");
+                }
+            }
+            Effect::Copy { text } => {
+                if let Err(e) = screen.backend_mut().copy(&text) {
+                    info!(%e, "copying failed");
                 }
             }
             Effect::Quit => quit = true,

@@ -30,12 +30,38 @@ impl<W: Write> QuietBackend<W> {
         self.size = size;
     }
 
-    /// Rings the terminal bell (BEL). Written between frames, so it never lands inside
-    /// an escape sequence.
-    pub fn bell(&mut self) -> io::Result<()> {
-        self.inner.write_all(b"\x07")?;
+    /// Rings the terminal bell (BEL), after an OSC 9 notification with `text` (terminals
+    /// that do not know OSC 9 ignore it). Written between frames, so it never lands
+    /// inside another escape sequence.
+    pub fn bell(&mut self, text: &str) -> io::Result<()> {
+        let text = osc_text(text);
+        self.inner
+            .write_all(format!("\x1b]9;{text}\x07\x07").as_bytes())?;
         Write::flush(&mut self.inner)
     }
+
+    /// OSC 52: `text` to the clipboard of the machine the terminal runs on.
+    pub fn copy(&mut self, text: &str) -> io::Result<()> {
+        use base64::Engine as _;
+        let encoded = base64::engine::general_purpose::STANDARD.encode(text);
+        self.inner
+            .write_all(format!("\x1b]52;c;{encoded}\x07").as_bytes())?;
+        Write::flush(&mut self.inner)
+    }
+
+    /// OSC 2: the window (or tab) title.
+    pub fn set_title(&mut self, title: &str) -> io::Result<()> {
+        let title = osc_text(title);
+        self.inner
+            .write_all(format!("\x1b]2;{title}\x07").as_bytes())?;
+        Write::flush(&mut self.inner)
+    }
+}
+
+/// Text for an OSC string: no control characters (they would end it early, or worse:
+/// names and messages are other people's text), and not too long.
+fn osc_text(text: &str) -> String {
+    text.chars().filter(|c| !c.is_control()).take(200).collect()
 }
 
 /// Raw bytes to the terminal, in order with the frames (an ssh session's setup and

@@ -219,6 +219,7 @@ fn on_action(state: &mut State, action: Action, effects: &mut Vec<Effect>) {
         Action::PrevRoom => rooms::step(state, -1, effects),
         Action::NextActiveRoom => rooms::next_active(state, effects),
         Action::EditMessage => edits::start(state),
+        Action::CopyMessage => copy_selected(state, effects),
         Action::DeleteMessage => edits::ask_delete(state),
         Action::Submit => submit_sign_in(state, effects),
         Action::NextField | Action::PrevField => {
@@ -321,6 +322,20 @@ fn toggle_reaction(state: &mut State, emoji: &str, effects: &mut Vec<Effect>) {
     }));
     // The sidebar and chips change size; keep the selection in view.
     view::after_view_change(state, effects);
+}
+
+/// `y`: the selected message's text to the clipboard, through the terminal (OSC 52), so
+/// it works over ssh as well; terminals that do not allow it ignore it.
+fn copy_selected(state: &mut State, effects: &mut Vec<Effect>) {
+    match state.timeline.selected_message() {
+        Some(m) if !m.deleted => {
+            effects.push(Effect::Copy {
+                text: m.content.clone(),
+            });
+            state.notice = Some(Notice::info("copied (if your terminal allows OSC 52)"));
+        }
+        _ => state.notice = Some(Notice::info("nothing to copy")),
+    }
 }
 
 /// Submits the sign-in form (Enter, or at startup with CHAT_USER/CHAT_PASSWORD).

@@ -200,7 +200,14 @@ fn on_posted(state: &mut State, message: Message, effects: &mut Vec<Effect>) {
         .timeline_of(&key)
         .is_some_and(|t| t.index_of(&message.message_id).is_some());
     if mentions_me && !held && state.settings.bell {
-        effects.push(Effect::Bell);
+        let place = state
+            .rooms
+            .get(&key)
+            .map(|r| r.label(state.my_name()))
+            .unwrap_or_default();
+        effects.push(Effect::Bell {
+            text: format!("{} mentioned you in {place}", message.user_name),
+        });
     }
     if from_me {
         // Sent from another session of mine: my send status changed.
@@ -270,6 +277,14 @@ fn on_reaction_changed(state: &mut State, changed: ReactionChanged, effects: &mu
     if authored_by_me {
         // Reactions on my messages open (or close) my send gate in that room.
         effects.push(Effect::Net(Command::RefreshSendStatus { room }));
+        if changed.added && !mine && state.settings.bell {
+            effects.push(Effect::Bell {
+                text: format!(
+                    "{} reacted {} to your message",
+                    changed.user_name, changed.emoji
+                ),
+            });
+        }
     }
     if let Some(timeline) = rooms::timeline_holding(state, &changed.message_id) {
         if mine

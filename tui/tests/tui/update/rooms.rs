@@ -60,6 +60,14 @@ fn in_three_rooms() -> chat_tui::app::State {
     state
 }
 
+/// The notification text of the bell the effects ring, if they ring one.
+fn rings(effects: &[Effect]) -> Option<String> {
+    effects.iter().find_map(|e| match e {
+        Effect::Bell { text } => Some(text.clone()),
+        _ => None,
+    })
+}
+
 fn room_keys(state: &chat_tui::app::State) -> Vec<String> {
     state.rooms.list.iter().map(|r| r.key.clone()).collect()
 }
@@ -102,12 +110,15 @@ fn a_message_elsewhere_counts_as_unread_and_a_mention_rings_the_bell() {
     let mut hi = in_room(msg("r1", "alice", "hi @me", 5), "r-rust");
     hi.mentioned_user_ids = vec![ME_ID.to_owned()];
     let effects = net(&mut state, posted(5, hi));
-    assert!(effects.contains(&Effect::Bell));
+    assert_eq!(
+        rings(&effects).as_deref(),
+        Some("alice mentioned you in #rust")
+    );
     let effects = net(
         &mut state,
         posted(6, in_room(msg("r2", "bob", "hello", 6), "r-rust")),
     );
-    assert!(!effects.contains(&Effect::Bell));
+    assert!(rings(&effects).is_none());
     let rust = state
         .rooms
         .get("r-rust")
@@ -119,7 +130,7 @@ fn a_message_elsewhere_counts_as_unread_and_a_mention_rings_the_bell() {
     state.settings.bell = false;
     let mut again = in_room(msg("r3", "alice", "@me again", 7), "r-rust");
     again.mentioned_user_ids = vec![ME_ID.to_owned()];
-    assert!(!net(&mut state, posted(7, again)).contains(&Effect::Bell));
+    assert!(rings(&net(&mut state, posted(7, again))).is_none());
 }
 
 #[test]
@@ -903,8 +914,62 @@ fn a_mention_already_on_screen_does_not_ring_again() {
     let mut state = in_three_rooms();
     let mut hi = msg("m9", "alice", "@me hi", 9);
     hi.mentioned_user_ids = vec![ME_ID.to_owned()];
-    assert!(net(&mut state, posted(60, hi.clone())).contains(&Effect::Bell));
+    assert!(rings(&net(&mut state, posted(60, hi.clone()))).is_some());
     // The same message again (a page had it, a reconnect sends it again).
     state.last_event_id = 0;
-    assert!(!net(&mut state, posted(61, hi)).contains(&Effect::Bell));
+    assert!(rings(&net(&mut state, posted(61, hi))).is_none());
+}
+
+#[test]
+fn a_reaction_to_my_message_rings_with_who_and_what() {
+    let mut state = in_three_rooms();
+    let snapshot = reacted(msg("m3", ME, "third", 3), &[("🎉", &["bob"])]);
+    let effects = net(
+        &mut state,
+        reaction_changed(70, snapshot, "bob", "🎉", true),
+    );
+    assert_eq!(
+        rings(&effects).as_deref(),
+        Some("bob reacted 🎉 to your message")
+    );
+    // Taking one away, or reacting to someone else's, is no news.
+    let snapshot = msg("m3", ME, "third", 3);
+    let effects = net(
+        &mut state,
+        reaction_changed(71, snapshot, "bob", "🎉", false),
+    );
+    assert!(rings(&effects).is_none());
+    let other = reacted(msg("m1", "alice", "first", 1), &[("👍", &["bob"])]);
+    assert!(
+        rings(&net(
+            &mut state,
+            reaction_changed(72, other, "bob", "👍", true)
+        ))
+        .is_none()
+    );
+}
+
+#[test]
+fn y_copies_the_selected_message_through_the_terminal() {
+    let mut state = in_three_rooms();
+    key(&mut state, KeyCode::Esc);
+    let effects = key(&mut state, KeyCode::Char('y'));
+    assert!(effects.contains(&Effect::Copy {
+        text: "third".to_owned()
+    }));
+}
+
+#[test]
+fn the_window_title_counts_what_is_unread_elsewhere() {
+    let mut state = in_three_rooms();
+    assert_eq!(chat_tui::ui::title(&state), "chat · #lobby");
+    net(
+        &mut state,
+        posted(80, in_room(msg("r1", "alice", "hi", 8), "r-rust")),
+    );
+    net(
+        &mut state,
+        posted(81, in_room(msg("d1", "bob", "yo", 8), "r-dm")),
+    );
+    assert_eq!(chat_tui::ui::title(&state), "(2) chat · #lobby");
 }
