@@ -150,6 +150,19 @@ fn started(
     Session::start(channel.clone(), signed_in, events.clone())
 }
 
+/// Ends a session that was signed into but never used (an ssh connection that
+/// authenticated and left without opening the chat). Best effort, briefly.
+pub async fn sign_out_unused(channel: Channel, access_token: String) {
+    let (_, token) = tokio::sync::watch::channel(access_token);
+    let (_, mut auth) = client::clients(channel, token);
+    let request = chat_protocol::auth::v1::SignOutRequest {};
+    match tokio::time::timeout(RPC_TIMEOUT, auth.sign_out(request)).await {
+        Ok(Ok(_)) => info!("an unused session signed out"),
+        Ok(Err(status)) => info!(%status, "an unused session's sign-out was refused"),
+        Err(_) => info!("an unused session's sign-out timed out"),
+    }
+}
+
 /// Signs in with a password: for the ssh gateway's password check too.
 pub async fn sign_in(
     channel: &Channel,

@@ -19,6 +19,7 @@ const WAIT: Duration = Duration::from_secs(20);
 
 struct Setup {
     server: ServerProcess,
+    server_dir: std::path::PathBuf,
     gateway: std::net::SocketAddr,
     fingerprint: String,
     limits: Limits,
@@ -27,7 +28,8 @@ struct Setup {
 
 async fn setup(per_ip: usize) -> Setup {
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
-    let server = ServerProcess::start(&dir.path().join("server"), "", free_port(), &[]).await;
+    let server_dir = dir.path().join("server");
+    let server = ServerProcess::start(&server_dir, "", free_port(), &[]).await;
     let key = host_key::load_or_create(&dir.path().join("gateway"))
         .unwrap_or_else(|e| panic!("host key: {e}"));
     let fingerprint = host_key::fingerprint(&key);
@@ -53,6 +55,7 @@ async fn setup(per_ip: usize) -> Setup {
     ));
     Setup {
         server,
+        server_dir,
         gateway,
         fingerprint,
         limits,
@@ -174,6 +177,46 @@ impl Term {
     }
 }
 
+/// How many sessions `user` has on the server, as its operator would read it
+/// (`chat-server admin user list`).
+async fn sessions_of(setup: &Setup, user: &str) -> u32 {
+    let out = tokio::process::Command::new(chat_test_support::process::binary())
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("CHAT__STORAGE__DATA_DIR", &setup.server_dir)
+        .env("CHAT__LOG__DIR", setup.server_dir.join("logs"))
+        .env("JWT_SECRET_KEY", chat_test_support::process::SECRET)
+        .args(["admin", "user", "list"])
+        .output()
+        .await
+        .unwrap_or_else(|e| panic!("admin: {e}"));
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    text.lines()
+        .find_map(|line| {
+            let mut words = line.split_whitespace();
+            (words.next() == Some(user)).then(|| words.nth(1).and_then(|n| n.parse().ok()))
+        })
+        .flatten()
+        .unwrap_or_else(|| panic!("{user} is not in:\n{text}"))
+}
+
+/// Waits until `user` has only the sessions they had before the ssh ones (`account`
+/// signs in too).
+async fn until_back_to(setup: &Setup, user: &str, before: u32) {
+    let deadline = tokio::time::Instant::now() + WAIT;
+    loop {
+        let n = sessions_of(setup, user).await;
+        if n == before {
+            return;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "{user} has {n} session(s) on the server, not {before}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
 fn chat(setup: &Setup) -> ChatServiceClient<tonic::transport::Channel> {
     ChatServiceClient::new(setup.server.channel())
 }
@@ -200,6 +243,7 @@ async fn newest_contents(setup: &Setup, token: &str) -> Vec<String> {
 async fn a_password_signs_in_and_the_chat_posts_reacts_pastes_and_resizes() {
     let setup = setup(10).await;
     account(setup.server.channel(), "alice").await;
+    let before = sessions_of(&setup, "alice").await;
     let bob = account(setup.server.channel(), "bob").await;
     let mut ssh = connect(&setup).await;
     let auth = ssh
@@ -280,6 +324,7 @@ async fn a_password_signs_in_and_the_chat_posts_reacts_pastes_and_resizes() {
     // Ctrl+C quits: the channel closes and the session is signed out.
     term.send(b"\x03").await;
     term.until_closed().await;
+    until_back_to(&setup, "alice", before).await;
     let _ = ssh.disconnect(Disconnect::ByApplication, "", "en").await;
 }
 
@@ -287,6 +332,7 @@ async fn a_password_signs_in_and_the_chat_posts_reacts_pastes_and_resizes() {
 async fn a_wrong_password_is_refused_at_the_ssh_layer() {
     let setup = setup(10).await;
     account(setup.server.channel(), "alice").await;
+    let before = sessions_of(&setup, "alice").await;
     let mut ssh = connect(&setup).await;
     let wrong = ssh
         .authenticate_password("alice", "not the password")
@@ -309,6 +355,10 @@ async fn a_wrong_password_is_refused_at_the_ssh_layer() {
         .await
         .unwrap_or_else(|e| panic!("{e}"));
     assert!(matches!(right, AuthResult::Success), "{right:?}");
+    // Leaving without opening the chat ends the session that the password opened.
+    assert_eq!(sessions_of(&setup, "alice").await, before + 1);
+    drop(ssh);
+    until_back_to(&setup, "alice", before).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -369,6 +419,7 @@ async fn an_empty_answer_to_the_password_prompt_opens_the_sign_in_screen() {
 async fn a_client_gone_mid_stream_frees_its_place_and_others_go_on() {
     let setup = setup(1).await;
     account(setup.server.channel(), "alice").await;
+    let before = sessions_of(&setup, "alice").await;
     let mut ssh = connect(&setup).await;
     let auth = ssh
         .authenticate_password("alice", PASSWORD)
@@ -393,7 +444,8 @@ async fn a_client_gone_mid_stream_frees_its_place_and_others_go_on() {
         assert!(refused.is_err(), "a second connection got in: {refused:?}");
     }
 
-    // The first one vanishes mid-stream, without closing its channel.
+    // The first one vanishes mid-stream, without closing its channel: its place is
+    // freed and its session ends on the server.
     drop(term);
     drop(ssh);
     let deadline = tokio::time::Instant::now() + WAIT;
@@ -404,6 +456,7 @@ async fn a_client_gone_mid_stream_frees_its_place_and_others_go_on() {
         );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
+    until_back_to(&setup, "alice", before).await;
     // Its place is free again.
     let mut again = connect(&setup).await;
     let auth = again

@@ -300,6 +300,13 @@ impl Drop for Connection {
     fn drop(&mut self) {
         // A dropped connection (no close, no eof) ends its session too.
         self.bytes = None;
+        // Signed in, but the chat never started: that session ends here, or it would
+        // be queued every event until it expired.
+        if let Some(unused) = self.signed_in.take()
+            && let Ok(runtime) = tokio::runtime::Handle::try_current()
+        {
+            runtime.spawn(net::sign_out_unused(self.grpc.clone(), unused.access_token));
+        }
     }
 }
 
