@@ -12,7 +12,7 @@ use crate::{
     domain::{new_id, now_ms, timestamp},
     entity::session,
     error::{Error, Result},
-    events::{self, Audience, Recipient, audience::membership_change},
+    events::{self, Recipient, audience::membership_change},
 };
 use chat_protocol::chat::v1 as pb;
 use futures::Stream;
@@ -157,10 +157,10 @@ async fn serve(
             item = live.recv() => match item {
                 Ok(item) => {
                     let id = i64::try_from(item.event.event_id).unwrap_or(i64::MAX);
-                    // A live-only event is never queued, so neither the backlog nor
-                    // `known` covers it: every one the feed brings is new here.
-                    let live_only = item.audience.as_ref().is_some_and(Audience::is_live_only);
-                    if !live_only && (id <= cursor || id <= created_after) {
+                    // Ids on a stream strictly increase (api.md "Ordering"), so this
+                    // also skips a live-only PresenceChanged that committed while the
+                    // backlog was being sent: clients read ListMembers after subscribing.
+                    if id <= cursor || id <= created_after {
                         continue;
                     }
                     // A join counts before it is judged, a leave after it is delivered.

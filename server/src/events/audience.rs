@@ -78,12 +78,6 @@ impl Audience {
         }
     }
 
-    /// Whether the event reaches only the streams open when it is recorded (it is never
-    /// queued).
-    pub fn is_live_only(&self) -> bool {
-        matches!(self, Self::PresenceOf(_))
-    }
-
     /// The ids of the sessions that receive an event recorded at `at_ms`, as a subquery
     /// for the fan-out's single `INSERT … SELECT`; `None` for a live-only event.
     pub fn recipients(&self, at_ms: i64) -> Option<SelectStatement> {
