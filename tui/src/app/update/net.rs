@@ -120,9 +120,9 @@ fn on_connection(state: &mut State, connection: Connection, effects: &mut Vec<Ef
 /// not acked yet.
 pub fn on_event(state: &mut State, event: ChatEvent, effects: &mut Vec<Effect>) {
     if let Some(Payload::PresenceChanged(changed)) = &event.payload {
-        // Live only and never queued, so never a replay: the server may send one whose
-        // id is below a backlog event it sent just before. It is news all the same,
-        // and it moves no acknowledgement.
+        // Live only and never queued, so never a replay: it is news whatever its id,
+        // needs no acknowledgement, and is not held back for the room list either
+        // (member lists are read when the stream connects).
         rooms::on_presence(state, changed);
         return;
     }
