@@ -353,7 +353,7 @@ fn narrow_screens_show_who_reacted_and_the_digit_keys_60x20() {
 /// The conversation in the lobby, with #rust (news and a mention) and a DM with bob, who
 /// is online; the lobby's members are known.
 fn with_rooms() -> State {
-    use chat_protocol::chat::v1::{Member, Room, RoomKind};
+    use chat_protocol::chat::v1::{Room, RoomKind};
     let mut state = conversation();
     let room = |id: &str, name: &str, kind: RoomKind, names: &[&str]| Room {
         room_id: id.to_owned(),
@@ -373,11 +373,6 @@ fn with_rooms() -> State {
             room("r-dm", "", RoomKind::Direct, &[ME, "bob"]),
         ]),
     );
-    let member = |name: &str, online: bool| Member {
-        user_id: format!("u-{name}"),
-        user_name: name.to_owned(),
-        online,
-    };
     net(
         &mut state,
         NetEvent::Members {

@@ -53,6 +53,15 @@ pub fn lobby() -> Room {
     }
 }
 
+/// A member of a room, named `name` (id `u-<name>`).
+pub fn member(name: &str, online: bool) -> chat_protocol::chat::v1::Member {
+    chat_protocol::chat::v1::Member {
+        user_id: format!("u-{name}"),
+        user_name: name.to_owned(),
+        online,
+    }
+}
+
 /// The answer to `ListRooms` (mine).
 pub fn rooms_listed(rooms: Vec<Room>) -> NetEvent {
     NetEvent::Rooms {

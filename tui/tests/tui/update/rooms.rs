@@ -68,6 +68,34 @@ fn rings(effects: &[Effect]) -> Option<String> {
     })
 }
 
+/// A RoomChanged event: `user` joined or left `room`.
+fn room_changed(
+    event_id: u64,
+    room: Room,
+    user_id: String,
+    user_name: String,
+    joined: bool,
+) -> NetEvent {
+    event(
+        event_id,
+        Payload::RoomChanged(RoomChanged {
+            room: Some(room),
+            user_id,
+            user_name,
+            joined,
+        }),
+    )
+}
+
+/// The status line's notice, whole.
+fn notice_text(state: &chat_tui::app::State) -> String {
+    state
+        .notice
+        .as_ref()
+        .map(chat_tui::app::state::Notice::full)
+        .unwrap_or_default()
+}
+
 fn room_keys(state: &chat_tui::app::State) -> Vec<String> {
     state.rooms.list.iter().map(|r| r.key.clone()).collect()
 }
@@ -355,14 +383,12 @@ fn join_dm_create_and_leave_from_the_command_line() {
     assert_eq!(state.room(), "r-design");
     net(
         &mut state,
-        event(
+        room_changed(
             30,
-            Payload::RoomChanged(RoomChanged {
-                room: Some(public("r-design", "design")),
-                user_id: ME_ID.to_owned(),
-                user_name: ME.to_owned(),
-                joined: false,
-            }),
+            public("r-design", "design"),
+            ME_ID.to_owned(),
+            ME.to_owned(),
+            false,
         ),
     );
     assert_eq!(state.room(), "");
@@ -384,12 +410,7 @@ fn a_refused_join_says_why() {
         },
     );
     assert_eq!(state.room(), "");
-    let notice = state
-        .notice
-        .as_ref()
-        .map(chat_tui::app::state::Notice::full)
-        .unwrap_or_default();
-    assert_eq!(notice, "join #nope: no such room or user");
+    assert_eq!(notice_text(&state), "join #nope: no such room or user");
 }
 
 #[test]
@@ -399,15 +420,7 @@ fn a_dm_opened_by_someone_else_appears_with_a_notice() {
     let room = direct("r-dm2", "carol");
     net(
         &mut state,
-        event(
-            9,
-            Payload::RoomChanged(RoomChanged {
-                room: Some(room),
-                user_id: "u-carol".to_owned(),
-                user_name: "carol".to_owned(),
-                joined: true,
-            }),
-        ),
+        room_changed(9, room, "u-carol".to_owned(), "carol".to_owned(), true),
     );
     // Its first message counts as unread there.
     net(
@@ -416,22 +429,12 @@ fn a_dm_opened_by_someone_else_appears_with_a_notice() {
     );
     assert_eq!(state.rooms.get("r-dm2").map(|r| r.unread), Some(1));
     assert_eq!(room_keys(&state), ["", "r-rust", "r-dm", "r-dm2"]);
-    let notice = state
-        .notice
-        .as_ref()
-        .map(chat_tui::app::state::Notice::full)
-        .unwrap_or_default();
-    assert_eq!(notice, "carol opened a conversation with you");
+    assert_eq!(notice_text(&state), "carol opened a conversation with you");
 }
 
 #[test]
 fn members_and_presence_follow_the_events() {
     let mut state = in_three_rooms();
-    let member = |name: &str, online: bool| Member {
-        user_id: format!("u-{name}"),
-        user_name: name.to_owned(),
-        online,
-    };
     net(
         &mut state,
         NetEvent::Members {
@@ -482,14 +485,12 @@ fn members_and_presence_follow_the_events() {
     );
     net(
         &mut state,
-        event(
+        room_changed(
             12,
-            Payload::RoomChanged(RoomChanged {
-                room: Some(public("r-rust", "rust")),
-                user_id: "u-bob".to_owned(),
-                user_name: "bob".to_owned(),
-                joined: false,
-            }),
+            public("r-rust", "rust"),
+            "u-bob".to_owned(),
+            "bob".to_owned(),
+            false,
         ),
     );
     let rust: Vec<String> = state
@@ -569,12 +570,7 @@ fn only_my_own_messages_can_be_edited_or_deleted() {
     assert!(state.editing.is_none());
     key(&mut state, KeyCode::Char('d'));
     assert_eq!(state.confirm, None);
-    let notice = state
-        .notice
-        .as_ref()
-        .map(chat_tui::app::state::Notice::full)
-        .unwrap_or_default();
-    assert_eq!(notice, "you can only delete your own messages");
+    assert_eq!(notice_text(&state), "you can only delete your own messages");
 }
 
 #[test]
@@ -635,16 +631,15 @@ fn an_edit_by_someone_else_updates_the_message_where_it_is() {
 #[test]
 fn tab_after_an_at_sign_completes_a_member_name() {
     let mut state = in_three_rooms();
-    let member = |name: &str| Member {
-        user_id: format!("u-{name}"),
-        user_name: name.to_owned(),
-        online: true,
-    };
     net(
         &mut state,
         NetEvent::Members {
             room: String::new(),
-            result: Ok(vec![member("Bobby"), member("alice"), member(ME)]),
+            result: Ok(vec![
+                member("Bobby", true),
+                member("alice", true),
+                member(ME, true),
+            ]),
         },
     );
     type_text(&mut state, "hey @bo");
@@ -671,14 +666,12 @@ fn leaving_says_which_room_whichever_comes_first_the_event_or_the_answer() {
     ctrl(&mut state, 'n');
     net(
         &mut state,
-        event(
+        room_changed(
             20,
-            Payload::RoomChanged(RoomChanged {
-                room: Some(public("r-rust", "rust")),
-                user_id: ME_ID.to_owned(),
-                user_name: ME.to_owned(),
-                joined: false,
-            }),
+            public("r-rust", "rust"),
+            ME_ID.to_owned(),
+            ME.to_owned(),
+            false,
         ),
     );
     assert_eq!(state.room(), "", "back in the lobby");
@@ -689,12 +682,7 @@ fn leaving_says_which_room_whichever_comes_first_the_event_or_the_answer() {
             result: Ok(()),
         },
     );
-    let notice = state
-        .notice
-        .as_ref()
-        .map(chat_tui::app::state::Notice::full)
-        .unwrap_or_default();
-    assert_eq!(notice, "left #rust");
+    assert_eq!(notice_text(&state), "left #rust");
     assert_eq!(room_keys(&state), ["", "r-dm"]);
 }
 
