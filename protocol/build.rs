@@ -4,7 +4,11 @@
 use prost::Message;
 use std::{env, error::Error, fs, path::PathBuf};
 
-const PROTOS: &[&str] = &["auth/v1/auth.proto", "chat/v1/chat.proto"];
+const PROTOS: &[&str] = &[
+    "auth/v1/auth.proto",
+    "auth/v1/gateway.proto",
+    "chat/v1/chat.proto",
+];
 
 fn main() -> Result<(), Box<dyn Error>> {
     println!("cargo:rerun-if-changed=proto");

@@ -10,6 +10,7 @@ mod m20261201_000004_hardening;
 mod m20261202_000005_operations;
 mod m20261202_000006_event_audience;
 mod m20261204_000007_rooms;
+mod m20261206_000008_ssh_keys;
 
 pub struct Migrator;
 
@@ -43,6 +44,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000005_operations::Migration),
             Box::new(m20261202_000006_event_audience::Migration),
             Box::new(m20261204_000007_rooms::Migration),
+            Box::new(m20261206_000008_ssh_keys::Migration),
         ]
     }
 }

@@ -2,6 +2,7 @@
 //! detection, sign-out, and the per-request session check.
 
 mod names;
+pub mod ssh_keys;
 mod throttle;
 
 pub use names::backfill as backfill_name_rules;
@@ -120,12 +121,23 @@ pub async fn sign_in(
         _ => return Err(Error::unauthenticated(BAD_CREDENTIALS)),
     };
     // Said only to someone who knows the password, so it tells a guesser nothing.
-    if user.disabled_at.is_some() {
-        return Err(Error::PermissionDenied(
-            "this account is disabled; ask the server's operator".into(),
-        ));
-    }
+    refuse_disabled(&user)?;
 
+    open_session(accounts, user, Opened::Password(&attempt)).await
+}
+
+/// How a session was opened: what else commits with it.
+#[derive(Clone, Copy)]
+enum Opened<'a> {
+    /// The throttle's count for this name and address is forgiven.
+    Password(&'a Attempt<'a>),
+    /// The ssh key (by fingerprint) is recorded as used.
+    SshKey(&'a str),
+}
+
+/// A new session for a user whose credentials were checked: its refresh token, and the
+/// user's oldest sessions over the limit ended, in one transaction.
+async fn open_session(accounts: &Accounts, user: user::Model, how: Opened<'_>) -> Result<SignedIn> {
     let session_id = new_id();
     let refresh_token = refresh::generate();
     let now = now_ms();
@@ -144,7 +156,12 @@ pub async fn sign_in(
         .insert(&*txn)
         .await?;
         insert_refresh_token(&txn, &session_id, &refresh_token, now).await?;
-        throttle::forgive(&txn, &attempt).await?;
+        match how {
+            Opened::Password(attempt) => throttle::forgive(&txn, attempt).await?,
+            Opened::SshKey(fingerprint) => {
+                ssh_keys::mark_used(&txn, &user.id, fingerprint, now).await?;
+            }
+        }
         evict_oldest_sessions(&txn, &user.id, accounts.settings.max_sessions_per_user).await
     }
     .await;
@@ -156,6 +173,7 @@ pub async fn sign_in(
         user_id = %user.id,
         session_id = %session_id,
         evicted = evicted.len(),
+        with_key = matches!(how, Opened::SshKey(_)),
         "signed in"
     );
     issue(accounts, user, session_id, refresh_token)
@@ -286,6 +304,15 @@ pub async fn authenticate(accounts: &Accounts, claims: &Claims) -> Result<Princi
         None => Err(Error::unauthenticated(
             "the session has ended; sign in again",
         )),
+    }
+}
+
+fn refuse_disabled(user: &user::Model) -> Result<()> {
+    match user.disabled_at {
+        Some(_) => Err(Error::PermissionDenied(
+            "this account is disabled; ask the server's operator".into(),
+        )),
+        None => Ok(()),
     }
 }
 

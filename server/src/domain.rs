@@ -5,12 +5,14 @@ mod content;
 mod emoji;
 mod ids;
 mod room;
+mod ssh_key;
 mod user_name;
 
 pub use content::{Content, ContentLimits};
 pub use emoji::{Emoji, EmojiSet};
 pub use ids::{ClientRequestId, MessageId, new_id};
 pub use room::{LOBBY_ROOM_ID, RoomId, RoomKind, RoomName};
+pub use ssh_key::{SshPublicKey, parse_comment as parse_key_comment};
 pub use user_name::{Password, UserName, fold as fold_name, is_name_char};
 
 /// Client input quoted in an error message: at most [`ECHO_CHARS`] characters of it, so a

@@ -13,5 +13,6 @@ pub mod room_member;
 pub mod server_meta;
 pub mod session;
 pub mod sign_in_failure;
+pub mod ssh_key;
 pub mod stream_lease;
 pub mod user;

@@ -4,8 +4,10 @@
 pub mod auth;
 pub mod chat;
 pub mod decode_errors;
+pub mod gateway;
 pub mod observe;
 
 pub use auth::AuthApi;
 pub use chat::ChatApi;
 pub use decode_errors::DecodeErrorsLayer;
+pub use gateway::GatewayApi;

@@ -88,6 +88,9 @@ pub struct AuthSettings {
     pub session_idle_secs: u64,
     /// Whether anyone may SignUp, or only an operator (`chat-server admin user create`).
     pub registration: Registration,
+    /// What the ssh gateway presents to manage ssh keys and sign in with them (empty:
+    /// no gateway is trusted).
+    pub gateway_secret: Secret,
 }
 
 #[derive(Clone, Copy, Debug, Deserialize, Serialize, PartialEq, Eq)]

@@ -8,14 +8,17 @@ use crate::{
     delivery::{EventFeed, janitor, presence, replicas, revocations},
     incoming::{self, ConnectionLimits},
     metrics,
-    service::{AuthApi, ChatApi, DecodeErrorsLayer},
+    service::{AuthApi, ChatApi, DecodeErrorsLayer, GatewayApi},
     settings::Settings,
     state::AppState,
     tasks::Tasks,
 };
 use anyhow::Context;
 use chat_protocol::{
-    FILE_DESCRIPTOR_SET, auth::v1::auth_service_server::AuthServiceServer,
+    FILE_DESCRIPTOR_SET,
+    auth::v1::{
+        auth_service_server::AuthServiceServer, gateway_service_server::GatewayServiceServer,
+    },
     chat::v1::chat_service_server::ChatServiceServer,
 };
 use std::{net::SocketAddr, sync::Arc, time::Duration};
@@ -36,6 +39,7 @@ impl Application {
     pub async fn build(settings: Settings, listener: TcpListener) -> anyhow::Result<Self> {
         // Before the database: a wrong certificate path should not wait on migrations.
         let tls = crate::tls::server_config(&settings.server)?;
+        crate::service::gateway::check_secret_setting(settings.auth.gateway_secret.expose())?;
         let db = Db::connect(
             settings.database.url.expose(),
             &settings.storage.data_dir,
@@ -117,6 +121,8 @@ impl Application {
         let limits = &state.settings.server;
         let auth = AuthServiceServer::new(AuthApi::new(state.clone()))
             .max_decoding_message_size(limits.max_auth_request_bytes);
+        let gateway = GatewayServiceServer::new(GatewayApi::new(state.clone()))
+            .max_decoding_message_size(limits.max_auth_request_bytes);
         let chat = ChatServiceServer::new(ChatApi::new(state.clone()))
             .max_decoding_message_size(limits.max_chat_request_bytes);
         let chat = tonic::service::interceptor::InterceptedService::new(
@@ -179,6 +185,9 @@ impl Application {
                     .set_service_status("", ServingStatus::NotServing)
                     .await;
                 health.set_not_serving::<AuthServiceServer<AuthApi>>().await;
+                health
+                    .set_not_serving::<GatewayServiceServer<GatewayApi>>()
+                    .await;
                 health.set_not_serving::<ChatServiceServer<ChatApi>>().await;
             }
         };
@@ -204,6 +213,7 @@ impl Application {
             .add_service(reflection_v1)
             .add_service(reflection_v1alpha)
             .add_service(auth)
+            .add_service(gateway)
             .add_service(chat)
             .serve_with_incoming_shutdown(incoming, drain);
         tokio::pin!(server);
@@ -264,9 +274,15 @@ async fn report_write_health(state: Arc<AppState>, health: HealthReporter) {
         health.set_service_status("", status).await;
         if committing {
             health.set_serving::<AuthServiceServer<AuthApi>>().await;
+            health
+                .set_serving::<GatewayServiceServer<GatewayApi>>()
+                .await;
             health.set_serving::<ChatServiceServer<ChatApi>>().await;
         } else {
             health.set_not_serving::<AuthServiceServer<AuthApi>>().await;
+            health
+                .set_not_serving::<GatewayServiceServer<GatewayApi>>()
+                .await;
             health.set_not_serving::<ChatServiceServer<ChatApi>>().await;
         }
         // The drain may have said NOT_SERVING while this said otherwise: shutdown wins.

@@ -10,7 +10,7 @@ pub mod state;
 pub mod timeline;
 pub mod update;
 
-pub use effect::{Command, Effect, Timer};
-pub use event::{Change, Event, NetEvent, Page, PageKind, RpcError};
+pub use effect::{Command, Effect, KeyOp, Timer};
+pub use event::{Change, Event, KeysReply, NetEvent, Page, PageKind, RpcError};
 pub use state::State;
 pub use update::{auto_sign_in, update};

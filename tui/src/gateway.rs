@@ -5,6 +5,7 @@
 //! chat-server.
 //!
 //! - [`host_key`]: the ed25519 host key, made once (0600) in the data directory;
+//! - [`Upstream`]: the server, and the secret that makes the server trust this gateway;
 //! - [`limits`]: connections in total and per address;
 //! - [`handler`]: one ssh connection: authentication, pty, resizes, its channel;
 //! - [`session`]: one chat session on a channel;
@@ -22,6 +23,7 @@ use handler::Connection;
 use limits::Limits;
 use russh::server::Config as SshConfig;
 use std::net::SocketAddr;
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::net::TcpListener;
@@ -61,19 +63,82 @@ pub async fn run(args: Args, config: &Config) -> anyhow::Result<()> {
         nodelay: true,
         ..SshConfig::default()
     });
-    let grpc = crate::net::channel(&config.server, config.ca_file.as_deref())?;
+    let upstream = Upstream {
+        grpc: crate::net::channel(&config.server, config.ca_file.as_deref())?,
+        server: config.server.clone(),
+        secret: secret_from(|name| std::env::var(name).ok())?,
+    };
+    match &upstream.secret {
+        Some(secret) => {
+            tokio::spawn(check_secret(upstream.grpc.clone(), secret.clone()));
+        }
+        None => info!(
+            "no {SECRET_VARIABLE}: ssh key sign-in is off, and sign-in attempts count \
+             against this gateway's address"
+        ),
+    }
     let limits = Limits::new(args.max_sessions, args.max_per_ip);
     let listener = TcpListener::bind(args.listen).await?;
     info!(listen = %listener.local_addr()?, server = %config.server, "ssh gateway listening");
-    serve(listener, ssh, grpc, config.server.clone(), limits).await
+    serve(listener, ssh, upstream, limits).await
+}
+
+/// The server this gateway serves, and its standing there.
+#[derive(Clone)]
+pub struct Upstream {
+    pub grpc: tonic::transport::Channel,
+    pub server: String,
+    /// The server's `auth.gateway_secret`: ssh keys, and the ssh client's address for the
+    /// sign-in throttle. `None`: neither.
+    pub secret: Option<Arc<str>>,
+}
+
+/// The variable the gateway reads its secret from: the server's own name for it, so one
+/// line in `.env` configures both.
+pub const SECRET_VARIABLE: &str = "CHAT__AUTH__GATEWAY_SECRET";
+
+/// The secret from `CHAT__AUTH__GATEWAY_SECRET`, or the file `…_FILE` names (container
+/// secrets); never a flag, which would show in `ps`.
+pub fn secret_from(var: impl Fn(&str) -> Option<String>) -> anyhow::Result<Option<Arc<str>>> {
+    let value = match (
+        var(SECRET_VARIABLE),
+        var(&format!("{SECRET_VARIABLE}_FILE")),
+    ) {
+        (Some(value), _) if !value.is_empty() => value,
+        (_, Some(path)) if !path.is_empty() => std::fs::read_to_string(PathBuf::from(&path))
+            .map_err(|e| anyhow::anyhow!("{SECRET_VARIABLE}_FILE={path}: {e}"))?
+            .trim()
+            .to_owned(),
+        _ => return Ok(None),
+    };
+    // The server refuses a shorter one at start; say so here too rather than have every
+    // key sign-in refused.
+    if value.len() < 32 {
+        anyhow::bail!(
+            "{SECRET_VARIABLE} is {} bytes; the server requires at least 32",
+            value.len()
+        );
+    }
+    Ok(Some(value.into()))
+}
+
+/// Says in the log, once, whether the server takes this gateway's secret.
+async fn check_secret(grpc: tonic::transport::Channel, secret: Arc<str>) {
+    match crate::net::gateway::secret_accepted(&grpc, secret).await {
+        Ok(true) => info!("the server accepts this gateway's secret: ssh key sign-in is on"),
+        Ok(false) => warn!(
+            "the server refuses this gateway's {SECRET_VARIABLE} (not the same as its \
+             auth.gateway_secret?): ssh key sign-in will fail"
+        ),
+        Err(e) => info!(code = ?e.code, "could not check the gateway secret with the server yet"),
+    }
 }
 
 /// Accepts connections until the process ends (SIGTERM and SIGINT end it).
 pub async fn serve(
     listener: TcpListener,
     ssh: Arc<SshConfig>,
-    grpc: tonic::transport::Channel,
-    server: String,
+    upstream: Upstream,
     limits: Limits,
 ) -> anyhow::Result<()> {
     let shutdown = shutdown_signal();
@@ -103,7 +168,7 @@ pub async fn serve(
             }
         };
         let _ = stream.set_nodelay(true);
-        let handler = Connection::new(grpc.clone(), server.clone(), Some(peer), slot);
+        let handler = Connection::new(upstream.clone(), Some(peer), slot);
         let ssh = ssh.clone();
         tokio::spawn(async move {
             match russh::server::run_stream(ssh, stream, handler).await {

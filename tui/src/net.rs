@@ -6,6 +6,7 @@ mod ack;
 mod backoff;
 mod calls;
 mod client;
+pub mod gateway;
 mod rooms;
 mod session;
 mod subscribe;
@@ -15,6 +16,7 @@ pub use session::refresh_delay;
 use crate::app::{Command, Event, NetEvent, RpcError};
 use chat_protocol::auth::v1::auth_service_client::AuthServiceClient;
 use chat_protocol::auth::v1::{SignInRequest, SignInResponse, SignUpRequest};
+use gateway::GatewayLink;
 use session::{RPC_TIMEOUT, Session};
 use std::time::Duration;
 use tokio::sync::mpsc;
@@ -50,18 +52,20 @@ pub fn spawn(
     events: mpsc::UnboundedSender<Event>,
 ) -> anyhow::Result<NetHandle> {
     let channel = client::channel(server, ca_file)?;
-    Ok(spawn_on(channel, events, None))
+    Ok(spawn_on(channel, events, None, None))
 }
 
 /// The network task on a channel made elsewhere (the ssh gateway shares one among its
 /// sessions), starting signed in when the caller already signed in (`signed_in`).
+/// `gateway`: the ssh connection's standing with the server, for a session over ssh.
 pub fn spawn_on(
     channel: Channel,
     events: mpsc::UnboundedSender<Event>,
     signed_in: Option<SignInResponse>,
+    gateway: Option<GatewayLink>,
 ) -> NetHandle {
     let (commands, rx) = mpsc::unbounded_channel();
-    let task = tokio::spawn(actor(channel, events, rx, signed_in));
+    let task = tokio::spawn(actor(channel, events, rx, signed_in, gateway));
     NetHandle { commands, task }
 }
 
@@ -79,7 +83,9 @@ async fn actor(
     events: mpsc::UnboundedSender<Event>,
     mut commands: mpsc::UnboundedReceiver<Command>,
     signed_in: Option<SignInResponse>,
+    gateway: Option<GatewayLink>,
 ) {
+    let gateway = gateway.unwrap_or_default();
     let mut session: Option<Session> = signed_in.map(|s| started(&channel, &s, &events));
     while let Some(command) = commands.recv().await {
         // A session whose refresh was refused has already told the UI it is over.
@@ -92,7 +98,7 @@ async fn actor(
                 password,
             } => {
                 end(&mut session);
-                match sign_in(&channel, user_name, password).await {
+                match sign_in(&channel, user_name, password, &gateway).await {
                     Ok(signed_in) => session = Some(started(&channel, &signed_in, &events)),
                     Err(error) => emit(&events, NetEvent::AuthFailed(error)),
                 }
@@ -103,7 +109,7 @@ async fn actor(
                 existing_ok,
             } => {
                 end(&mut session);
-                match sign_up(&channel, user_name, password, existing_ok).await {
+                match sign_up(&channel, user_name, password, existing_ok, &gateway).await {
                     Ok(signed_in) => session = Some(started(&channel, &signed_in, &events)),
                     Err(error) => emit(&events, NetEvent::AuthFailed(error)),
                 }
@@ -114,6 +120,20 @@ async fn actor(
                 }
                 emit(&events, NetEvent::SignedOut { reason: None });
             }
+            Command::SshKey(op) => match &session {
+                Some(s) if gateway.secret.is_some() => {
+                    tokio::spawn(gateway::key_op(s.ctx.clone(), gateway.clone(), op));
+                }
+                Some(_) => emit(
+                    &events,
+                    NetEvent::SshKeys(Err(RpcError::new(
+                        Code::FailedPrecondition,
+                        "ssh keys are kept only through an ssh gateway that the server trusts \
+                         (CHAT__AUTH__GATEWAY_SECRET): connect with ssh to use :key",
+                    ))),
+                ),
+                None => info!("dropped :key: not signed in"),
+            },
             other => match &session {
                 Some(s) => s.handle(other),
                 None => info!(?other, "dropped: not signed in"),
@@ -163,17 +183,20 @@ pub async fn sign_out_unused(channel: Channel, access_token: String) {
     }
 }
 
-/// Signs in with a password: for the ssh gateway's password check too.
+/// Signs in with a password: for the ssh gateway's password check too, which names the
+/// ssh client's address through `gateway` (the default link names nothing).
 pub async fn sign_in(
     channel: &Channel,
     user_name: String,
     password: String,
+    gateway: &GatewayLink,
 ) -> Result<SignInResponse, RpcError> {
     let mut auth = AuthServiceClient::new(channel.clone());
-    let request = SignInRequest {
+    let mut request = tonic::Request::new(SignInRequest {
         user_name,
         password,
-    };
+    });
+    gateway.stamp(&mut request);
     match tokio::time::timeout(RPC_TIMEOUT, auth.sign_in(request)).await {
         Ok(Ok(response)) => Ok(response.into_inner()),
         Ok(Err(status)) => Err(status.into()),
@@ -189,6 +212,7 @@ async fn sign_up(
     user_name: String,
     password: String,
     existing_ok: bool,
+    gateway: &GatewayLink,
 ) -> Result<SignInResponse, RpcError> {
     let mut auth = AuthServiceClient::new(channel.clone());
     let request = SignUpRequest {
@@ -206,5 +230,5 @@ async fn sign_up(
             ));
         }
     }
-    sign_in(channel, user_name, password).await
+    sign_in(channel, user_name, password, gateway).await
 }

@@ -3,6 +3,7 @@
 pub mod help;
 pub mod input;
 pub mod layout;
+pub mod links;
 pub mod messages;
 pub mod rooms;
 pub mod sidebar;
@@ -17,12 +18,14 @@ use ratatui::layout::{Alignment, Rect};
 use ratatui::text::Line;
 use ratatui::widgets::{Paragraph, Wrap};
 
-pub fn render(state: &State, frame: &mut Frame) {
+/// Draws the whole screen; returns where the URLs on it are, for the backend's OSC 8.
+pub fn render(state: &State, frame: &mut Frame) -> Vec<links::Link> {
     let area = frame.area();
     if too_small(area) {
         render_too_small(area, frame);
-        return;
+        return Vec::new();
     }
+    let mut links = Vec::new();
     match state.screen {
         Screen::SignIn => signin::render(state, frame),
         Screen::Chat => {
@@ -30,7 +33,7 @@ pub fn render(state: &State, frame: &mut Frame) {
             if let Some(list) = layout.rooms {
                 rooms::render(state, list, frame);
             }
-            messages::render(state, layout.pane, frame);
+            links = messages::render(state, layout.pane, frame);
             if let Some(sidebar) = layout.sidebar {
                 sidebar::render(state, sidebar, frame);
             }
@@ -41,6 +44,16 @@ pub fn render(state: &State, frame: &mut Frame) {
     if let Some(scroll) = state.help {
         help::render(state, scroll, frame);
     }
+    // Drawn over (the help, the "new below" hint): no longer a link.
+    let buffer = frame.buffer_mut();
+    links.retain(|link| {
+        (link.x..link.x + link.width).all(|x| {
+            buffer
+                .cell((x, link.y))
+                .is_some_and(|cell| cell.modifier.contains(ratatui::style::Modifier::UNDERLINED))
+        })
+    });
+    links
 }
 
 /// The terminal window's title: the room, and "(3)" in front while messages are unread

@@ -54,6 +54,8 @@ trap cleanup EXIT
 
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 url="http://127.0.0.1:$port"
+# Shared by the server and the ssh gateway: ssh keys (README "Chat over ssh").
+export CHAT__AUTH__GATEWAY_SECRET="e2e-gateway-secret-$(python3 -c 'import secrets; print(secrets.token_hex(16))')"
 
 start_server() {
     (cd "$root" && PORT=$port CHAT__STORAGE__DATA_DIR="$work/data" \
@@ -240,6 +242,32 @@ done
 echo "ok: frank's screen follows the resize"
 for u in frank grace; do keys "$u" C-c; done
 for u in frank grace; do wait_for "$u" "EXITED 0"; done
+
+# frank's ssh key: the first time it only proves itself, so OpenSSH goes on to the
+# password prompt; `:key add` registers it; then the key alone opens the chat (BatchMode:
+# OpenSSH may not ask anything).
+ssh-keygen -q -t ed25519 -N '' -C frank@e2e -f "$work/frank_key"
+ssh_as_frank="ssh -p $ssh_port -i $work/frank_key -o IdentitiesOnly=yes -o IdentityAgent=none \
+    -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o LogLevel=ERROR"
+tm new-session -d -s frank-key -x 100 -y 24 "$ssh_as_frank frank@127.0.0.1; echo EXITED \$?; sleep 600"
+users+=(frank-key)
+wait_for frank-key "frank's chat password"
+tm send-keys -t frank-key -l -- "password-frank"
+keys frank-key Enter
+wait_for frank-key "● connected"
+type_line frank-key ":key add e2e laptop"
+wait_for frank-key "ssh key added: ed25519"
+keys frank-key C-c
+wait_for frank-key "EXITED 0"
+tm new-session -d -s frank-batch -x 100 -y 24 \
+    "$ssh_as_frank -o BatchMode=yes frank@127.0.0.1; echo EXITED \$?; sleep 600"
+users+=(frank-batch)
+wait_for frank-batch "● connected"
+type_line frank-batch ":key list"
+wait_for frank-batch "1 ssh key: ed25519"
+wait_for frank-batch "e2e laptop"
+keys frank-batch C-c
+wait_for frank-batch "EXITED 0"
 kill "$gateway_pid" 2>/dev/null || true
 users=(alice bob carol)
 

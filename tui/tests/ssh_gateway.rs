@@ -5,9 +5,11 @@
 use chat_protocol::chat::v1::chat_service_client::ChatServiceClient;
 use chat_protocol::chat::v1::{GetMessageRequest, ListMessagesRequest, SendRequest};
 use chat_test_support::process::{PASSWORD, ServerProcess, account, authed, free_port};
-use chat_tui::gateway::{self, host_key, limits::Limits};
+use chat_tui::gateway::{self, Upstream, host_key, limits::Limits};
+use rand::Rng as _;
 use russh::client::{self, AuthResult, Handle, Msg};
-use russh::keys::{HashAlg, PublicKeyOrCertificate};
+use russh::keys::ssh_key::private::Ed25519Keypair;
+use russh::keys::{HashAlg, PrivateKey, PrivateKeyWithHashAlg, PublicKeyOrCertificate};
 use russh::{Channel, ChannelMsg, Disconnect};
 use std::num::NonZeroU16;
 use std::sync::Arc;
@@ -16,6 +18,9 @@ use tokio::net::TcpListener;
 
 /// Every wait gives up after this long, with the screen in the failure message.
 const WAIT: Duration = Duration::from_secs(20);
+
+/// The secret the server and the gateway share (docs/api.md §8).
+const GATEWAY_SECRET: &str = "gateway-secret-for-the-ssh-tests-0123456789";
 
 struct Setup {
     server: ServerProcess,
@@ -29,7 +34,13 @@ struct Setup {
 async fn setup(per_ip: usize) -> Setup {
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
     let server_dir = dir.path().join("server");
-    let server = ServerProcess::start(&server_dir, "", free_port(), &[]).await;
+    let server = ServerProcess::start(
+        &server_dir,
+        "",
+        free_port(),
+        &[("CHAT__AUTH__GATEWAY_SECRET", GATEWAY_SECRET)],
+    )
+    .await;
     let key = host_key::load_or_create(&dir.path().join("gateway"))
         .unwrap_or_else(|e| panic!("host key: {e}"));
     let fingerprint = host_key::fingerprint(&key);
@@ -44,15 +55,13 @@ async fn setup(per_ip: usize) -> Setup {
         .await
         .unwrap_or_else(|e| panic!("{e}"));
     let gateway = listener.local_addr().unwrap_or_else(|e| panic!("{e}"));
-    let grpc = chat_tui::net::channel(&server.url(), None).unwrap_or_else(|e| panic!("{e}"));
+    let upstream = Upstream {
+        grpc: chat_tui::net::channel(&server.url(), None).unwrap_or_else(|e| panic!("{e}")),
+        server: server.url(),
+        secret: Some(GATEWAY_SECRET.into()),
+    };
     let limits = Limits::new(50, per_ip);
-    tokio::spawn(gateway::serve(
-        listener,
-        ssh,
-        grpc,
-        server.url(),
-        limits.clone(),
-    ));
+    tokio::spawn(gateway::serve(listener, ssh, upstream, limits.clone()));
     Setup {
         server,
         server_dir,
@@ -466,4 +475,95 @@ async fn a_client_gone_mid_stream_frees_its_place_and_others_go_on() {
     assert!(matches!(auth, AuthResult::Success));
     let mut term = Term::open(&again, 80, 24).await;
     term.wait_for("● connected").await;
+}
+
+/// A user's own ssh key, made here as `ssh-keygen -t ed25519` would.
+fn user_key() -> PrivateKeyWithHashAlg {
+    let seed: [u8; 32] = rand::rng().random();
+    PrivateKeyWithHashAlg::new(
+        Arc::new(PrivateKey::from(Ed25519Keypair::from_seed(&seed))),
+        None,
+    )
+}
+
+async fn with_key(ssh: &mut Handle<Client>, user: &str, key: &PrivateKeyWithHashAlg) -> AuthResult {
+    ssh.authenticate_publickey(user, key.clone())
+        .await
+        .unwrap_or_else(|e| panic!("{e}"))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_key_added_with_key_add_signs_in_without_a_password_until_removed() {
+    let setup = setup(10).await;
+    account(setup.server.channel(), "kim").await;
+    account(setup.server.channel(), "lee").await;
+    let key = user_key();
+
+    // Not registered yet: the key proves itself (a partial success), then the password.
+    let mut ssh = connect(&setup).await;
+    let first = with_key(&mut ssh, "kim", &key).await;
+    assert!(
+        matches!(
+            first,
+            AuthResult::Failure {
+                partial_success: true,
+                ..
+            }
+        ),
+        "{first:?}"
+    );
+    let auth = ssh
+        .authenticate_password("kim", PASSWORD)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(matches!(auth, AuthResult::Success), "{auth:?}");
+    let mut term = Term::open(&ssh, 120, 30).await;
+    term.wait_for("● connected").await;
+    term.send(b":key add laptop\r").await;
+    term.wait_for("ssh key added: ed25519").await;
+    term.send(b":key list\r").await;
+    term.wait_for("1 ssh key: ed25519").await;
+    term.wait_for("laptop").await;
+    term.send(b"\x03").await;
+    term.until_closed().await;
+    let _ = ssh.disconnect(Disconnect::ByApplication, "", "en").await;
+
+    // The key alone signs kim in, straight into the chat...
+    let mut ssh = connect(&setup).await;
+    let auth = with_key(&mut ssh, "kim", &key).await;
+    assert!(matches!(auth, AuthResult::Success), "{auth:?}");
+    let mut term = Term::open(&ssh, 120, 30).await;
+    term.wait_for("● connected").await;
+    term.wait_for("kim").await;
+    // ...and it is listed as used.
+    term.send(b":key list\r").await;
+    term.wait_for("1 ssh key: ed25519").await;
+    let listed = term.text();
+    assert!(!listed.contains("never used"), "{listed}");
+
+    // It is kim's key, not lee's: as lee it only proves itself.
+    let mut other = connect(&setup).await;
+    let as_lee = with_key(&mut other, "lee", &key).await;
+    assert!(
+        matches!(
+            as_lee,
+            AuthResult::Failure {
+                partial_success: true,
+                ..
+            }
+        ),
+        "{as_lee:?}"
+    );
+    let _ = other.disconnect(Disconnect::ByApplication, "", "en").await;
+
+    // Removed by the start of its fingerprint, it no longer signs in.
+    let fingerprint = key.public_key().fingerprint(HashAlg::Sha256).to_string();
+    let prefix: String = fingerprint["SHA256:".len()..].chars().take(6).collect();
+    term.send(format!(":key rm {prefix}\r").as_bytes()).await;
+    term.wait_for("ssh key removed").await;
+    let mut again = connect(&setup).await;
+    let refused = with_key(&mut again, "kim", &key).await;
+    assert!(matches!(refused, AuthResult::Failure { .. }), "{refused:?}");
+    term.send(b"\x03").await;
+    term.until_closed().await;
 }

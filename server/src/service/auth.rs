@@ -14,7 +14,7 @@ impl AuthApi {
     }
 }
 
-fn signed_in(s: accounts::SignedIn) -> pb::SignInResponse {
+pub(super) fn signed_in(s: accounts::SignedIn) -> pb::SignInResponse {
     pb::SignInResponse {
         user_id: s.user_id,
         user_name: s.user_name,
@@ -50,7 +50,10 @@ impl AuthService for AuthApi {
         request: Request<pb::SignInRequest>,
     ) -> Result<Response<pb::SignInResponse>, Status> {
         let peer = request.remote_addr();
-        let client_ip = request.remote_addr().map(|addr| addr.ip());
+        // Through the ssh gateway, the ssh client's address, so that one guesser over
+        // ssh cannot use up the throttle budget of everyone else who comes that way.
+        let client_ip = super::gateway::forwarded_client(&self.state, request.metadata())
+            .or_else(|| request.remote_addr().map(|addr| addr.ip()));
         let req = request.into_inner();
         call("SignIn", peer, async {
             let s = accounts::sign_in(

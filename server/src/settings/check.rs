@@ -23,6 +23,15 @@ pub fn check(settings: &Settings) -> anyhow::Result<()> {
             crate::auth::secret::MIN_SECRET_BYTES
         );
     }
+    let gateway = settings.auth.gateway_secret.expose();
+    if !gateway.is_empty() && gateway.len() < crate::auth::secret::MIN_SECRET_BYTES {
+        bail!(
+            "{}: the gateway secret is {} bytes; at least {} are required (e.g. `openssl rand -hex 32`)",
+            settings.origin("auth.gateway_secret"),
+            gateway.len(),
+            crate::auth::secret::MIN_SECRET_BYTES
+        );
+    }
     let url = settings.database.url.expose();
     if !(url.is_empty()
         || url.starts_with("sqlite:")

@@ -18,7 +18,7 @@ pub(super) const ALIASES: &[(&str, &str)] = &[
 ];
 
 /// Never printed or logged; `chat-server config` leaves them out.
-pub(super) const SECRET_KEYS: &[&str] = &["auth.jwt_secret", "database.url"];
+pub(super) const SECRET_KEYS: &[&str] = &["auth.jwt_secret", "auth.gateway_secret", "database.url"];
 
 /// Resolved to absolute paths when loaded (see [`super::load`] for the base).
 pub(super) const PATH_KEYS: &[&str] = &[

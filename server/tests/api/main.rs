@@ -5,6 +5,7 @@ mod auth;
 mod delivery;
 mod dms;
 mod edits;
+mod gateway;
 mod group_commit;
 mod hardening;
 mod helpers;

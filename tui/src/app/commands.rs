@@ -20,6 +20,7 @@ pub enum Cmd {
     Direct,
     Create,
     Leave,
+    Key,
 }
 
 /// What follows a command's name.
@@ -30,6 +31,8 @@ pub enum Arg {
     Required(&'static str),
     /// One word, or nothing.
     Optional(&'static str),
+    /// Words of the command's own, checked by the command (shown as given in `:help`).
+    Words(&'static str),
 }
 
 pub struct Spec {
@@ -90,6 +93,13 @@ pub const COMMANDS: &[Spec] = &[
         arg: Arg::Optional("room"),
         description: "leave this room (or the one named)",
         cmd: Cmd::Leave,
+    },
+    Spec {
+        name: "key",
+        aliases: &[],
+        arg: Arg::Words("add|list|rm"),
+        description: "ssh keys that sign you in over ssh",
+        cmd: Cmd::Key,
     },
     Spec {
         name: "top",
@@ -166,7 +176,9 @@ pub fn parse(draft: &str) -> Option<Result<(Cmd, String), String>> {
             Arg::Required(what) | Arg::Optional(what) if arg.contains(char::is_whitespace) => {
                 Some(Err(format!(":{} takes one {what} name", spec.name)))
             }
-            Arg::Required(_) | Arg::Optional(_) => Some(Ok((spec.cmd, arg.to_owned()))),
+            Arg::Required(_) | Arg::Optional(_) | Arg::Words(_) => {
+                Some(Ok((spec.cmd, arg.to_owned())))
+            }
         };
     }
     let unfinished =

@@ -132,4 +132,21 @@ pub enum Command {
     },
     /// Skip the rest of the reconnect backoff.
     ReconnectNow,
+    /// `:key …`: the user's ssh keys (only in a session opened over the ssh gateway).
+    SshKey(KeyOp),
+}
+
+/// What `:key` asks for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum KeyOp {
+    /// Register the key this ssh connection was made with, under `comment` (empty: the
+    /// key's own).
+    Add {
+        comment: String,
+    },
+    List,
+    /// The key whose fingerprint starts with this.
+    Remove {
+        fingerprint: String,
+    },
 }

@@ -3,6 +3,7 @@
 
 use super::effect::Timer;
 use super::state::Connection;
+use chat_protocol::auth::v1::SshKey;
 use chat_protocol::chat::v1::{Event as ChatEvent, Member, Message, Room, SendStatus};
 use crossterm::event::KeyEvent;
 
@@ -154,4 +155,14 @@ pub enum NetEvent {
     MessageLoaded(Message),
     /// A background failure worth showing (e.g. an Ack or status refresh failed).
     Error(String),
+    /// The answer to `:key …`.
+    SshKeys(Result<KeysReply, RpcError>),
+}
+
+/// What a `:key` command did.
+#[derive(Debug, Clone, PartialEq)]
+pub enum KeysReply {
+    Added(SshKey),
+    Listed(Vec<SshKey>),
+    Removed(SshKey),
 }

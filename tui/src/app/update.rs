@@ -8,6 +8,7 @@ mod keys;
 mod mentions;
 mod net;
 mod rooms;
+mod ssh_keys;
 pub mod view;
 
 use super::effect::{Effect, Timer};

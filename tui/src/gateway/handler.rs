@@ -1,6 +1,12 @@
-//! One ssh connection: who it is (password, keyboard-interactive, or `new` for a new
-//! account), its terminal (pty size, `TERM`, resizes, `NO_COLOR`), and its one shell
-//! channel, which runs a [`session`](super::session).
+//! One ssh connection: who it is (a registered ssh key, a password, keyboard-interactive,
+//! or `new` for a new account), its terminal (pty size, `TERM`, resizes, `NO_COLOR`), and
+//! its one shell channel, which runs a [`session`](super::session).
+//!
+//! Keys (only when the server trusts this gateway, see [`Upstream`]): the first key the
+//! client offers is asked to sign; once russh has verified the signature, the server
+//! opens a session if the key is registered to that user. If it is not, the key still
+//! proved itself, so the answer is a *partial success* that asks for the password next,
+//! and `:key add` can register that very key afterwards.
 //!
 //! Signing in: `ssh alice@host` asks for alice's password (by the `password` method or a
 //! keyboard-interactive prompt) and signs in with it; a wrong one is refused here, at the
@@ -8,11 +14,12 @@
 //! `ssh new@host`, opens the sign-in / sign-up screen instead. The password goes to
 //! `SignIn` and nowhere else: it is never logged.
 
+use super::Upstream;
 use super::limits::Slot;
 use super::session::{self, Start};
-use crate::net;
+use crate::net::{self, gateway::GatewayLink};
 use chat_protocol::auth::v1::SignInResponse;
-use russh::server::{Auth, Handler, Msg, Response, Session};
+use russh::server::{Auth, Handler, Msg, PublicKeyOffer, Response, Session, VerifiedPublicKey};
 use russh::{Channel, ChannelId, MethodKind, MethodSet, Pty};
 use std::borrow::Cow;
 use std::net::SocketAddr;
@@ -28,12 +35,13 @@ const MAX_COLS: u32 = 1000;
 const MAX_ROWS: u32 = 500;
 
 pub struct Connection {
-    pub grpc: GrpcChannel,
-    pub server: String,
+    pub upstream: Upstream,
     pub peer: Option<SocketAddr>,
     /// The connection's place under the limits, given back when it is dropped.
     pub _slot: Slot,
     signed_in: Option<SignInResponse>,
+    /// The key the client proved it holds (OpenSSH line), registered or not.
+    verified_key: Option<String>,
     user: String,
     size: (u16, u16),
     color: bool,
@@ -43,13 +51,13 @@ pub struct Connection {
 }
 
 impl Connection {
-    pub fn new(grpc: GrpcChannel, server: String, peer: Option<SocketAddr>, slot: Slot) -> Self {
+    pub fn new(upstream: Upstream, peer: Option<SocketAddr>, slot: Slot) -> Self {
         Self {
-            grpc,
-            server,
+            upstream,
             peer,
             _slot: slot,
             signed_in: None,
+            verified_key: None,
             user: String::new(),
             size: (80, 24),
             color: true,
@@ -59,20 +67,44 @@ impl Connection {
         }
     }
 
-    fn methods() -> MethodSet {
-        MethodSet::from(&[MethodKind::Password, MethodKind::KeyboardInteractive][..])
+    fn grpc(&self) -> &GrpcChannel {
+        &self.upstream.grpc
     }
 
-    fn reject() -> Auth {
+    /// What the client may try next: a key, while none has proved itself and the server
+    /// trusts this gateway, and always a password.
+    fn methods(&self) -> MethodSet {
+        let mut methods = vec![MethodKind::Password, MethodKind::KeyboardInteractive];
+        if self.keys_wanted() {
+            methods.insert(0, MethodKind::PublicKey);
+        }
+        MethodSet::from(&methods[..])
+    }
+
+    fn keys_wanted(&self) -> bool {
+        self.upstream.secret.is_some() && self.verified_key.is_none()
+    }
+
+    fn reject(&self) -> Auth {
         Auth::Reject {
-            proceed_with_methods: Some(Self::methods()),
+            proceed_with_methods: Some(self.methods()),
             partial_success: false,
+        }
+    }
+
+    /// This connection's standing with the server, for its calls.
+    fn link(&self) -> GatewayLink {
+        GatewayLink {
+            secret: self.upstream.secret.clone(),
+            client: self.peer.map(|p| p.ip()),
+            verified_key: self.verified_key.clone(),
         }
     }
 
     /// Signs in with the password; the answer for the ssh layer.
     async fn check_password(&mut self, user: &str, password: &str) -> Auth {
-        match net::sign_in(&self.grpc, user.to_owned(), password.to_owned()).await {
+        let link = self.link();
+        match net::sign_in(self.grpc(), user.to_owned(), password.to_owned(), &link).await {
             Ok(signed_in) => {
                 info!(user, peer = ?self.peer, "ssh sign-in");
                 self.user = user.to_owned();
@@ -81,7 +113,38 @@ impl Connection {
             }
             Err(error) => {
                 info!(user, peer = ?self.peer, code = ?error.code, "ssh sign-in refused");
-                Self::reject()
+                self.reject()
+            }
+        }
+    }
+
+    /// A key whose signature russh has verified: a session if it is registered to
+    /// `user`, else a partial success (the key is remembered for `:key add`).
+    async fn check_key(&mut self, user: &str, key: &russh::keys::PublicKey) -> Auth {
+        let Ok(line) = key.to_openssh() else {
+            return self.reject();
+        };
+        let fingerprint = key.fingerprint(russh::keys::HashAlg::Sha256);
+        self.verified_key = Some(line.clone());
+        let signed_in =
+            net::gateway::sign_in_with_key(self.grpc(), &self.link(), user.to_owned(), line).await;
+        match signed_in {
+            Ok(signed_in) => {
+                info!(user, peer = ?self.peer, %fingerprint, "ssh sign-in with a key");
+                self.user = user.to_owned();
+                self.signed_in = Some(signed_in);
+                Auth::Accept
+            }
+            Err(error) if error.code == tonic::Code::Unauthenticated => {
+                info!(user, peer = ?self.peer, %fingerprint, "ssh key not registered; password next");
+                Auth::Reject {
+                    proceed_with_methods: Some(self.methods()),
+                    partial_success: true,
+                }
+            }
+            Err(error) => {
+                info!(user, peer = ?self.peer, code = ?error.code, "ssh key sign-in refused");
+                self.reject()
             }
         }
     }
@@ -101,8 +164,32 @@ impl Handler for Connection {
         Ok(if user == NEW_USER {
             self.onto_the_screen(user)
         } else {
-            Self::reject()
+            self.reject()
         })
+    }
+
+    async fn auth_publickey_offered(
+        &mut self,
+        user: &str,
+        _offer: PublicKeyOffer<'_>,
+    ) -> Result<Auth, Self::Error> {
+        // Any key is worth a signature: registered, it signs in; if not, it can be added.
+        Ok(if self.keys_wanted() && user != NEW_USER {
+            Auth::Accept
+        } else {
+            self.reject()
+        })
+    }
+
+    async fn auth_publickey(
+        &mut self,
+        user: &str,
+        key: VerifiedPublicKey<'_>,
+    ) -> Result<Auth, Self::Error> {
+        if !self.keys_wanted() || user == NEW_USER {
+            return Ok(self.reject());
+        }
+        Ok(self.check_key(user, key.public_key).await)
     }
 
     async fn auth_password(&mut self, user: &str, password: &str) -> Result<Auth, Self::Error> {
@@ -202,8 +289,9 @@ impl Handler for Connection {
         self.bytes = Some(bytes);
         self.events = Some(events.clone());
         let start = Start {
-            grpc: self.grpc.clone(),
-            server: self.server.clone(),
+            grpc: self.upstream.grpc.clone(),
+            server: self.upstream.server.clone(),
+            link: self.link(),
             handle: session.handle(),
             channel,
             size: self.size,
@@ -305,7 +393,10 @@ impl Drop for Connection {
         if let Some(unused) = self.signed_in.take()
             && let Ok(runtime) = tokio::runtime::Handle::try_current()
         {
-            runtime.spawn(net::sign_out_unused(self.grpc.clone(), unused.access_token));
+            runtime.spawn(net::sign_out_unused(
+                self.upstream.grpc.clone(),
+                unused.access_token,
+            ));
         }
     }
 }

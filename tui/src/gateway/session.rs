@@ -28,6 +28,8 @@ use tracing::{info, warn};
 pub struct Start {
     pub grpc: Channel,
     pub server: String,
+    /// The connection's standing with the server (its secret, address and ssh key).
+    pub link: net::gateway::GatewayLink,
     pub handle: Handle,
     pub channel: ChannelId,
     pub size: (u16, u16),
@@ -48,6 +50,7 @@ pub async fn run(start: Start) {
     let Start {
         grpc,
         server,
+        link,
         handle,
         channel,
         size,
@@ -78,7 +81,7 @@ pub async fn run(start: Start) {
     };
     tokio::spawn(input::parse_bytes(bytes, events.clone()));
     let signed_in_already = signed_in.is_some();
-    let net = net::spawn_on(grpc, events.clone(), signed_in);
+    let net = net::spawn_on(grpc, events.clone(), signed_in, Some(link));
     let settings = Settings {
         server,
         color,

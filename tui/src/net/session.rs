@@ -27,6 +27,8 @@ pub const RPC_TIMEOUT: Duration = Duration::from_secs(8);
 /// What the session's tasks share. Cheap to clone.
 #[derive(Clone)]
 pub struct Ctx {
+    /// For clients other than the two below (the gateway's calls).
+    pub channel: Channel,
     pub chat: Chat,
     pub auth: Auth,
     /// Refresh needs no access token; a plain client never sends a stale one.
@@ -67,9 +69,10 @@ impl Session {
         let (access_token, token_rx) = watch::channel(signed_in.access_token.clone());
         let (chat, auth) = client::clients(channel.clone(), token_rx);
         let ctx = Ctx {
+            channel: channel.clone(),
             chat,
             auth,
-            auth_plain: AuthServiceClient::new(channel),
+            auth_plain: AuthServiceClient::new(channel.clone()),
             access_token: Arc::new(access_token),
             refresh_token: Arc::new(Mutex::new(signed_in.refresh_token.clone())),
             refresh_now: Arc::new(Notify::new()),
@@ -182,7 +185,10 @@ impl Session {
                 ctx.status_now.notify_one();
             }
             Command::ReconnectNow => ctx.reconnect_now.notify_one(),
-            Command::SignIn { .. } | Command::SignUp { .. } | Command::SignOut => {}
+            Command::SignIn { .. }
+            | Command::SignUp { .. }
+            | Command::SignOut
+            | Command::SshKey(_) => {}
         }
     }
 

@@ -64,7 +64,12 @@ pub async fn drive<H: Host>(parts: Parts<'_, H>, state: &mut State, first: Vec<E
     while !quit {
         host.before_draw(screen);
         // A terminal that cannot be written to is gone (an ssh drop): leave cleanly.
-        if let Err(e) = screen.draw(|frame| ui::render(state, frame)) {
+        let links = screen.backend().links();
+        let drawn = screen.draw(|frame| {
+            let on_screen = ui::render(state, frame);
+            links.set(on_screen);
+        });
+        if let Err(e) = drawn {
             info!(%e, "the terminal cannot be drawn on; quitting");
             break;
         }

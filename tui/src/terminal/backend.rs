@@ -5,15 +5,35 @@
 //! last set and the size is the one the last resize reported, so drawing can never wait
 //! on the terminal. The ssh gateway needs the same: a channel cannot be queried either.
 
+use crate::ui::links::Link;
 use ratatui::backend::{Backend, ClearType, CrosstermBackend, WindowSize};
 use ratatui::buffer::Cell;
 use ratatui::layout::{Position, Size};
 use std::io::{self, Write};
+use std::sync::{Arc, Mutex};
 
 pub struct QuietBackend<W: Write> {
     inner: CrosstermBackend<W>,
     size: Size,
     cursor: Position,
+    links: Links,
+}
+
+/// Where the frame being drawn has its links: set by rendering, read by [`Backend::draw`]
+/// (which the frame's render closure cannot reach otherwise).
+#[derive(Clone, Default)]
+pub struct Links(Arc<Mutex<Vec<Link>>>);
+
+impl Links {
+    pub fn set(&self, links: Vec<Link>) {
+        if let Ok(mut held) = self.0.lock() {
+            *held = links;
+        }
+    }
+
+    fn get(&self) -> Vec<Link> {
+        self.0.lock().map(|held| held.clone()).unwrap_or_default()
+    }
 }
 
 impl<W: Write> QuietBackend<W> {
@@ -22,7 +42,13 @@ impl<W: Write> QuietBackend<W> {
             inner: CrosstermBackend::new(writer),
             size,
             cursor: Position::ORIGIN,
+            links: Links::default(),
         }
+    }
+
+    /// The handle rendering gives the frame's links to.
+    pub fn links(&self) -> Links {
+        self.links.clone()
     }
 
     /// The terminal's new size (from SIGWINCH, or the ssh window-change request).
@@ -58,6 +84,17 @@ impl<W: Write> QuietBackend<W> {
     }
 }
 
+/// OSC 8's opening sequence. The id (from the URL) makes the pieces of a URL broken over
+/// lines one link, which terminals highlight together. `url` is printable ASCII already
+/// (`ui::links::urls`); anything else is dropped all the same.
+fn osc8_open(url: &str) -> String {
+    use std::hash::{Hash, Hasher};
+    let url: String = url.chars().filter(char::is_ascii_graphic).collect();
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    url.hash(&mut hasher);
+    format!("\x1b]8;id={:x};{url}\x1b\\", hasher.finish())
+}
+
 /// Text for an OSC string: no control characters (they would end it early, or worse:
 /// names and messages are other people's text), and not too long.
 fn osc_text(text: &str) -> String {
@@ -79,11 +116,43 @@ impl<W: Write> Write for QuietBackend<W> {
 impl<W: Write> Backend for QuietBackend<W> {
     type Error = io::Error;
 
+    /// The changed cells, as crossterm writes them, with the cells of a link wrapped in
+    /// OSC 8 (an opening sequence naming the URL, a closing one after its last cell).
     fn draw<'a, I>(&mut self, content: I) -> io::Result<()>
     where
         I: Iterator<Item = (u16, u16, &'a Cell)>,
     {
-        self.inner.draw(content)
+        let links = self.links.get();
+        if links.is_empty() {
+            return self.inner.draw(content);
+        }
+        let mut run: Vec<(u16, u16, &Cell)> = Vec::new();
+        let mut open: Option<&Link> = None;
+        for (x, y, cell) in content {
+            let here = links
+                .iter()
+                .find(|l| l.y == y && (l.x..l.x.saturating_add(l.width)).contains(&x));
+            if here.map(|l| &l.url) != open.map(|l| &l.url) {
+                if !run.is_empty() {
+                    self.inner.draw(run.drain(..))?;
+                }
+                if open.is_some() {
+                    self.inner.write_all(b"\x1b]8;;\x1b\\")?;
+                }
+                if let Some(link) = here {
+                    self.inner.write_all(osc8_open(&link.url).as_bytes())?;
+                }
+                open = here;
+            }
+            run.push((x, y, cell));
+        }
+        if !run.is_empty() {
+            self.inner.draw(run.into_iter())?;
+        }
+        if open.is_some() {
+            self.inner.write_all(b"\x1b]8;;\x1b\\")?;
+        }
+        Ok(())
     }
 
     fn hide_cursor(&mut self) -> io::Result<()> {
@@ -171,5 +240,38 @@ mod tests {
         let written = String::from_utf8_lossy(&bytes);
         assert!(!written.contains("\x1b[6n"), "no cursor query: {written:?}");
         assert!(written.contains("again"));
+    }
+
+    #[test]
+    fn the_cells_of_a_link_are_wrapped_in_osc_8_and_nothing_else_is() {
+        let sent = Sent::default();
+        let mut terminal = Terminal::new(QuietBackend::new(sent.clone(), Size::new(30, 2)))
+            .expect("a terminal over a buffer");
+        let links = terminal.backend().links();
+        terminal
+            .draw(|f| {
+                f.render_widget("see https://a.org now", f.area());
+                links.set(vec![Link {
+                    x: 4,
+                    y: 0,
+                    width: 13,
+                    url: "https://a.org".into(),
+                }]);
+            })
+            .expect("draw");
+        let bytes = sent.0.lock().expect("not poisoned").clone();
+        let written = String::from_utf8_lossy(&bytes).into_owned();
+        let open = written.find("\x1b]8;id=").expect("an OSC 8 link");
+        let close = written.find("\x1b]8;;\x1b\\").expect("the link closed");
+        assert!(written[..open].contains("see"), "{written:?}");
+        assert!(
+            written[open..].contains(";https://a.org\x1b\\"),
+            "{written:?}"
+        );
+        let inside = &written[open..close];
+        assert!(inside.contains("https://a.org"), "{written:?}");
+        assert!(!inside.contains("now"), "{written:?}");
+        assert!(written[close..].contains("now"), "{written:?}");
+        assert_eq!(written.matches("\x1b]8;").count(), 2, "{written:?}");
     }
 }

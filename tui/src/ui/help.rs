@@ -76,6 +76,7 @@ fn commands_section(theme: Theme, column: usize) -> Vec<Line<'static>> {
             crate::app::commands::Arg::None => {}
             crate::app::commands::Arg::Required(what) => name.push_str(&format!(" {what}")),
             crate::app::commands::Arg::Optional(what) => name.push_str(&format!(" [{what}]")),
+            crate::app::commands::Arg::Words(what) => name.push_str(&format!(" {what}")),
         }
         push_row(
             &mut lines,

@@ -2,6 +2,7 @@
 //! just above the input, like every chat.
 
 use super::layout::{GUTTER, SIDEBAR_FROM_WIDTH, chat_layout};
+use super::links::{self, Link};
 use super::theme::Theme;
 use crate::app::state::{Focus, State};
 use crate::app::update::view;
@@ -11,6 +12,15 @@ use ratatui::Frame;
 use ratatui::layout::{Alignment, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
+use std::sync::Arc;
+
+/// A URL in a message's rows: on row `row`, `width` cells from column `col`.
+pub struct RowLink {
+    pub row: usize,
+    pub col: u16,
+    pub width: u16,
+    pub url: Arc<str>,
+}
 
 /// "14:02" in the zone the client started in.
 pub fn local_time(state: &State, message: &Message) -> String {
@@ -46,6 +56,16 @@ pub fn message_height(state: &State, index: usize, content_width: u16) -> usize 
 
 /// The rows of one message.
 pub fn message_lines(state: &State, index: usize, content_width: u16) -> Vec<Line<'static>> {
+    message_rows(state, index, content_width, &mut Vec::new())
+}
+
+/// The rows of one message, and where its URLs are in them (added to `links`).
+fn message_rows(
+    state: &State,
+    index: usize,
+    content_width: u16,
+    links: &mut Vec<RowLink>,
+) -> Vec<Line<'static>> {
     let theme = Theme::new(state.settings.color);
     let timeline = &state.timeline;
     let Some(message) = timeline.messages.get(index) else {
@@ -135,8 +155,29 @@ pub fn message_lines(state: &State, index: usize, content_width: u16) -> Vec<Lin
         ]));
     } else {
         let content = text::clean(&message.content, true);
-        for line in text::wrap(&content, max) {
-            lines.push(Line::from(vec![gutter.clone(), Span::raw(line)]));
+        let wrapped = text::wrap(&content, max);
+        let pieces = links::pieces(&content, &wrapped);
+        for (line, line_links) in wrapped.into_iter().zip(pieces) {
+            let mut spans = vec![gutter.clone()];
+            let mut col = gutter.width();
+            let mut at = 0;
+            for (range, url) in line_links {
+                spans.push(Span::raw(line[at..range.start].to_owned()));
+                col += width(&line[at..range.start]);
+                let piece = &line[range.clone()];
+                let piece_width = width(piece);
+                links.push(RowLink {
+                    row: lines.len(),
+                    col: u16::try_from(col).unwrap_or(u16::MAX),
+                    width: u16::try_from(piece_width).unwrap_or(u16::MAX),
+                    url,
+                });
+                spans.push(Span::styled(piece.to_owned(), theme.link()));
+                col += piece_width;
+                at = range.end;
+            }
+            spans.push(Span::raw(line[at..].to_owned()));
+            lines.push(Line::from(spans));
         }
     }
 
@@ -249,12 +290,13 @@ fn reaction_details(
     rows
 }
 
-pub fn render(state: &State, area: Rect, frame: &mut Frame) {
+/// Draws the pane; returns where its links are.
+pub fn render(state: &State, area: Rect, frame: &mut Frame) -> Vec<Link> {
     let theme = Theme::new(state.settings.color);
     let timeline = &state.timeline;
     let height = usize::from(area.height);
     if height == 0 {
-        return;
+        return Vec::new();
     }
     let centered = |text: &str| {
         Paragraph::new(Line::from(Span::styled(text.to_owned(), theme.dim())))
@@ -272,7 +314,7 @@ pub fn render(state: &State, area: Rect, frame: &mut Frame) {
             "loading messages…".to_owned()
         };
         frame.render_widget(centered(&text), Rect::new(area.x, y, area.width, 1));
-        return;
+        return Vec::new();
     }
     if timeline.is_empty() {
         let y = area.y + area.height / 2;
@@ -280,7 +322,7 @@ pub fn render(state: &State, area: Rect, frame: &mut Frame) {
             centered("no messages yet: say hello"),
             Rect::new(area.x, y, area.width, 1),
         );
-        return;
+        return Vec::new();
     }
 
     let content_width = area.width.saturating_sub(GUTTER);
@@ -294,16 +336,17 @@ pub fn render(state: &State, area: Rect, frame: &mut Frame) {
     };
     // From the view's bottom message upwards until the pane is full; the bottom one
     // loses the rows scrolled below the pane.
-    let mut blocks: Vec<Vec<Line>> = Vec::new();
+    let mut blocks: Vec<(Vec<Line>, Vec<RowLink>)> = Vec::new();
     let mut total = 0;
     let mut reached_top = false;
     for i in (0..=bottom).rev() {
-        let mut lines = message_lines(state, i, content_width);
+        let mut row_links = Vec::new();
+        let mut lines = message_rows(state, i, content_width, &mut row_links);
         if i == bottom {
             lines.truncate(lines.len().saturating_sub(lift));
         }
         total += lines.len();
-        blocks.push(lines);
+        blocks.push((lines, row_links));
         if total >= height {
             break;
         }
@@ -320,11 +363,40 @@ pub fn render(state: &State, area: Rect, frame: &mut Frame) {
         };
         lines.push(Line::from(Span::styled(top, theme.dim())).alignment(Alignment::Center));
     }
-    lines.extend(blocks.into_iter().rev().flatten());
+    // Each block's links, by row of the whole pane.
+    let mut row_links = Vec::new();
+    for (block, block_links) in blocks.into_iter().rev() {
+        let first = lines.len();
+        row_links.extend(
+            block_links
+                .into_iter()
+                .filter(|l| l.row < block.len())
+                .map(|l| RowLink {
+                    row: first + l.row,
+                    ..l
+                }),
+        );
+        lines.extend(block);
+    }
     // Bottom-align: drop rows that do not fit from the top, pad the top when short.
     let skip = lines.len().saturating_sub(height);
     let shown: Vec<Line> = lines.into_iter().skip(skip).collect();
     let pad = u16::try_from(height - shown.len()).unwrap_or(0);
+    let on_screen: Vec<Link> = row_links
+        .into_iter()
+        .filter(|l| l.row >= skip)
+        .filter_map(|l| {
+            let row = u16::try_from(l.row - skip).ok()?;
+            let x = area.x.checked_add(l.col)?;
+            let width = l.width.min(area.right().saturating_sub(x));
+            (width > 0).then(|| Link {
+                x,
+                y: area.y + pad + row,
+                width,
+                url: l.url,
+            })
+        })
+        .collect();
     let rows = u16::try_from(shown.len()).unwrap_or(0);
     frame.render_widget(
         Paragraph::new(shown),
@@ -342,4 +414,5 @@ pub fn render(state: &State, area: Rect, frame: &mut Frame) {
         let rect = Rect::new(area.right() - w, area.bottom() - 1, w, 1);
         frame.render_widget(Paragraph::new(Span::styled(hint, theme.hint())), rect);
     }
+    on_screen
 }

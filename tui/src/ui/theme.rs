@@ -72,6 +72,12 @@ impl Theme {
     }
 
     /// "message deleted" in place of a tombstone's text.
+    /// A URL (an OSC 8 link where the terminal knows them): underlined, also without
+    /// colour, and never the only sign of anything.
+    pub fn link(self) -> Style {
+        self.fg(Color::LightBlue).add_modifier(Modifier::UNDERLINED)
+    }
+
     pub fn tombstone(self) -> Style {
         Style::new().add_modifier(Modifier::DIM | Modifier::ITALIC)
     }

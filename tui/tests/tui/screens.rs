@@ -223,7 +223,9 @@ fn no_color_uses_no_colours() {
         Ok(t) => t,
         Err(e) => match e {},
     };
-    if let Err(e) = terminal.draw(|frame| chat_tui::ui::render(&state, frame)) {
+    if let Err(e) = terminal.draw(|frame| {
+        chat_tui::ui::render(&state, frame);
+    }) {
         match e {}
     }
     let buffer = terminal.backend().buffer();

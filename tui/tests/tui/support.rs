@@ -218,7 +218,9 @@ pub fn screen(state: &mut State, width: u16, height: u16) -> String {
         Ok(t) => t,
         Err(e) => match e {},
     };
-    if let Err(e) = terminal.draw(|frame| chat_tui::ui::render(state, frame)) {
+    if let Err(e) = terminal.draw(|frame| {
+        chat_tui::ui::render(state, frame);
+    }) {
         match e {}
     }
     buffer_text(terminal.backend().buffer())

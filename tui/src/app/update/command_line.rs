@@ -31,6 +31,7 @@ pub fn run(state: &mut State, cmd: Cmd, arg: String, effects: &mut Vec<Effect>) 
             name: arg.trim_start_matches('#').to_owned(),
         })),
         Cmd::Leave => leave(state, &arg),
+        Cmd::Key => super::ssh_keys::run(state, &arg, effects),
         Cmd::Help => state.help = Some(0),
         Cmd::Quit => {
             state.quitting = true;
@@ -205,7 +206,7 @@ fn complete_argument(state: &mut State, effects: &mut Vec<Effect>) -> bool {
 
 fn arg_name(arg: Arg) -> &'static str {
     match arg {
-        Arg::Required(what) | Arg::Optional(what) => what,
+        Arg::Required(what) | Arg::Optional(what) | Arg::Words(what) => what,
         Arg::None => "",
     }
 }

@@ -68,6 +68,7 @@ pub fn on_net(state: &mut State, event: NetEvent, effects: &mut Vec<Effect>) {
             view::after_view_change(state, effects);
         }
         NetEvent::Error(text) => state.notice = Some(Notice::error(text)),
+        NetEvent::SshKeys(result) => super::ssh_keys::on_reply(state, result),
     }
 }
 
