@@ -465,3 +465,45 @@ fn a_room_with_a_mention_edit_mode_and_a_tombstone_100x30() {
     key(&mut state, KeyCode::Char('e'));
     insta::assert_snapshot!(screen(&mut state, 100, 30));
 }
+
+#[test]
+fn urls_are_links_where_they_are_drawn_also_when_broken_over_lines() {
+    let url = "https://example.org/a/really/quite/long/path/to/somewhere?q=1";
+    let mut state = with_messages(vec![msg(
+        "l1",
+        "alice",
+        &format!("read {url}. and http://b.io too"),
+        1,
+    )]);
+    update(&mut state, Event::Resize(60, 20));
+    let mut terminal = match ratatui::Terminal::new(ratatui::backend::TestBackend::new(60, 20)) {
+        Ok(t) => t,
+        Err(e) => match e {},
+    };
+    let mut links = Vec::new();
+    if let Err(e) = terminal.draw(|frame| links = chat_tui::ui::render(&state, frame)) {
+        match e {}
+    }
+    let buffer = terminal.backend().buffer();
+    let text_at = |link: &chat_tui::ui::links::Link| -> String {
+        (link.x..link.x + link.width)
+            .filter_map(|x| buffer.cell((x, link.y)).map(|c| c.symbol().to_owned()))
+            .collect()
+    };
+    // The long URL is cut over two rows, each piece naming the whole URL; the short one
+    // is one piece; the sentence's full stop is not part of the link.
+    let long: Vec<_> = links.iter().filter(|l| &*l.url == url).collect();
+    assert_eq!(long.len(), 2, "{links:?}");
+    assert_eq!(long[1].y, long[0].y + 1);
+    assert_eq!(format!("{}{}", text_at(long[0]), text_at(long[1])), url);
+    let short: Vec<_> = links.iter().filter(|l| &*l.url == "http://b.io").collect();
+    assert_eq!(short.len(), 1, "{links:?}");
+    assert_eq!(text_at(short[0]), "http://b.io");
+    // The help drawn over them: no links left under it.
+    key(&mut state, KeyCode::F(1));
+    let mut covered = Vec::new();
+    if let Err(e) = terminal.draw(|frame| covered = chat_tui::ui::render(&state, frame)) {
+        match e {}
+    }
+    assert!(covered.len() < links.len(), "{covered:?}");
+}
