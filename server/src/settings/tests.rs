@@ -146,11 +146,26 @@ fn secrets_are_redacted_in_every_rendering() {
     let s = load(&[
         ("JWT_SECRET_KEY", "super-secret-value-that-is-long-enough!"),
         ("DATABASE_URL", "postgres://user:hunter2@db/chat"),
+        (
+            "CHAT__AUTH__GATEWAY_SECRET",
+            "gateway-secret-value-that-is-long-enough",
+        ),
     ]);
+    assert_eq!(
+        s.auth.gateway_secret.expose(),
+        "gateway-secret-value-that-is-long-enough"
+    );
     for shown in [s.redacted(), format!("{s:?}")] {
         assert!(!shown.contains("super-secret"), "{shown}");
         assert!(!shown.contains("hunter2"), "{shown}");
+        assert!(!shown.contains("gateway-secret-value"), "{shown}");
     }
+    let short = load(&[("CHAT__AUTH__GATEWAY_SECRET", "too short")]);
+    let refused = short.check().expect_err("a short gateway secret");
+    assert!(
+        format!("{refused:#}").contains("at least 32"),
+        "{refused:#}"
+    );
     assert!(
         s.redacted()
             .contains("# jwt_secret is set by JWT_SECRET_KEY (redacted)")
