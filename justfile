@@ -71,6 +71,10 @@ test-pg url="postgres://postgres@127.0.0.1:5432/postgres" *args:
 bench *args:
     if [ $# -eq 0 ]; then bash loadgen/scripts/bench-all.sh; else cargo run --release -p chat-loadgen -- "$@"; fi
 
+# No args: the ssh gateway scenario of BENCHMARKS.md (3 runs, medians); else one chat-ssh-bench run, e.g. `just ssh-bench --sessions 50`.
+ssh-bench *args:
+    if [ $# -eq 0 ]; then bash loadgen/scripts/ssh-bench.sh; else cargo build --release --locked --workspace && target/release/chat-ssh-bench "$@"; fi
+
 # Database migrations on the configured database: up, down, status.
 migrate action="status" *args:
     cargo run --release -p chat-server -- migrate "$@"
