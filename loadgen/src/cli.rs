@@ -1,7 +1,7 @@
 //! Command-line options. Every knob has a default that gives the standard scenario:
 //! 100 subscribers, 4 posters, 4 reactors, 10 seconds, the send gate at the server's value.
 
-use clap::Parser;
+use clap::{Parser, Subcommand};
 use std::{path::PathBuf, time::Duration};
 
 #[derive(Debug, Clone, Parser)]
@@ -13,17 +13,35 @@ use std::{path::PathBuf, time::Duration};
                   Subscribe streams that ack in batches, P posters posting with the send gate \
                   in force, and a pool of reactors that react to every message so the posters \
                   may post again. Prints a table and one JSON line; exits 1 if any event was \
-                  lost, duplicated or out of order."
+                  lost, duplicated or out of order.",
+    args_conflicts_with_subcommands = true
 )]
 pub struct Args {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+
     /// The server to drive (ignored with --spawn).
     #[arg(long, default_value = "http://127.0.0.1:9000")]
     pub server: String,
 
     /// Start a fresh chat-server: `sqlite`, or a PostgreSQL admin URL under which a fresh
-    /// database chat_bench_<uuid> is created (and dropped afterwards).
-    #[arg(long, value_name = "sqlite|POSTGRES_URL")]
+    /// database chat_bench_<uuid> is created (and dropped afterwards); or `reference`: a
+    /// fresh in-memory reference server (`chat-loadgen reference-server`) instead.
+    #[arg(long, value_name = "sqlite|POSTGRES_URL|reference")]
     pub spawn: Option<String>,
+
+    /// Run the scenario against a fresh in-memory reference server first, then against
+    /// the --spawn'ed chat-server, and report chat-server's figures as ratios to the
+    /// reference's (deliveries/s, p50, p99, cost per delivery). Exits 1 if either run
+    /// loses, duplicates, reorders or leaks an event.
+    #[arg(long, requires = "spawn")]
+    pub compare_reference: bool,
+
+    /// The executable run as `PATH reference-server --listen ADDR --required-reactions N`
+    /// for the reference [default: this executable] (e.g. a wrapper running it under
+    /// valgrind).
+    #[arg(long, value_name = "PATH")]
+    pub reference_bin: Option<PathBuf>,
 
     /// The chat-server binary for --spawn [default: next to this executable].
     #[arg(long, value_name = "PATH")]
@@ -107,6 +125,13 @@ pub struct Args {
     /// A name for the scenario, echoed in the JSON line.
     #[arg(long, default_value = "")]
     pub label: String,
+}
+
+#[derive(Debug, Clone, Subcommand)]
+pub enum Command {
+    /// Serve the v1 API from memory (no database, no durability): the yardstick that
+    /// --compare-reference measures chat-server against (issue 15).
+    ReferenceServer(crate::reference::Options),
 }
 
 impl Args {

@@ -8,18 +8,27 @@
 //! drain → count. Exit code 0 = nothing lost, duplicated, out of order or leaked to a
 //! room's non-member; 1 = some were; 2 = the run failed.
 //!
-//! Module map: `cli` (options), `spawn` (the server process, /proc stats), `client`
-//! (accounts), `rooms` (the room scenario's setup), `membership` (which streams must get
-//! which event), `ledger` (what was posted, matched to what arrived), `subscriber` and
-//! `check` (one stream's reading and judging), `poster`, `tally` (drain and final count),
-//! `stats` (HDR histograms), `report` (table and JSON line).
+//! With `--compare-reference` the same run is made twice, first against the in-memory
+//! reference server (`chat-loadgen reference-server`, issue 15), then against chat-server,
+//! and the second is reported as ratios to the first.
+//!
+//! Module map: `cli` (options), `spawn` (the server process, /proc stats), `perf`
+//! (instructions, where perf counts them), `client` (accounts), `rooms` (the room
+//! scenario's setup), `membership` (which streams must get which event), `ledger` (what
+//! was posted, matched to what arrived), `subscriber` and `check` (one stream's reading
+//! and judging), `poster`, `tally` (drain and final count), `stats` (HDR histograms),
+//! `report` (table and JSON line), `compare` (the ratios to the reference), `reference`
+//! (the reference server itself).
 
 mod check;
 mod cli;
 mod client;
+mod compare;
 mod ledger;
 mod membership;
+mod perf;
 mod poster;
+mod reference;
 mod report;
 mod rooms;
 mod spawn;
@@ -29,12 +38,13 @@ mod tally;
 
 use anyhow::{Context, Result, bail};
 use clap::Parser;
-use cli::Args;
+use cli::{Args, Command};
+use compare::Comparison;
 use futures::{StreamExt, TryStreamExt, stream};
 use ledger::{Ledger, MAX_REACTIONS};
 use membership::{Membership, room_of_user};
 use report::Outcome;
-use spawn::{ProcStats, SpawnOptions, SpawnedServer};
+use spawn::{ProcStats, REFERENCE, SpawnOptions, SpawnedServer};
 use stats::{Histos, Summary};
 use std::{
     process::ExitCode,
@@ -59,11 +69,20 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    if let Some(Command::ReferenceServer(options)) = args.command.clone() {
+        return match runtime.block_on(reference::run(options)) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("chat-loadgen reference-server: {e:#}");
+                ExitCode::from(2)
+            }
+        };
+    }
     match runtime.block_on(run(args)) {
-        Ok(outcome) => {
-            print!("{}", outcome.table());
-            println!("{}", outcome.json());
-            if outcome.correct() {
+        Ok(report) => {
+            print!("{}", report.table());
+            println!("{}", report.json());
+            if report.correct() {
                 ExitCode::SUCCESS
             } else {
                 eprintln!(
@@ -79,29 +98,74 @@ fn main() -> ExitCode {
     }
 }
 
-async fn run(args: Args) -> Result<Outcome> {
-    let server = match &args.spawn {
-        Some(target) => {
-            progress(format_args!("starting chat-server ({target})"));
-            Some(
-                SpawnedServer::start(SpawnOptions {
-                    target,
-                    server_bin: args.server_bin.clone(),
-                    extra_env: &args.server_env,
-                    required_reactions: args.required_reactions,
-                })
-                .await?,
-            )
+/// One run, or a run against the reference and one against chat-server.
+enum Report {
+    One(Box<Outcome>),
+    Compared(Box<Comparison>),
+}
+
+impl Report {
+    fn table(&self) -> String {
+        match self {
+            Self::One(o) => o.table(),
+            Self::Compared(c) => c.table(),
         }
-        None => None,
-    };
-    let url = server
-        .as_ref()
-        .map_or(args.server.clone(), |s| s.url.clone());
-    let result = drive(&args, &url, server.as_ref()).await;
-    if let Some(server) = server {
-        server.stop().await;
     }
+
+    fn json(&self) -> String {
+        match self {
+            Self::One(o) => o.json(),
+            Self::Compared(c) => c.json(),
+        }
+    }
+
+    fn correct(&self) -> bool {
+        match self {
+            Self::One(o) => o.correct(),
+            Self::Compared(c) => c.correct(),
+        }
+    }
+}
+
+async fn run(args: Args) -> Result<Report> {
+    let Some(target) = args.spawn.clone() else {
+        return Ok(Report::One(Box::new(
+            drive(&args, &args.server, None).await?,
+        )));
+    };
+    if !args.compare_reference {
+        return Ok(Report::One(Box::new(run_spawned(&args, &target).await?)));
+    }
+    if target == REFERENCE {
+        bail!(
+            "--compare-reference compares chat-server with the reference: --spawn sqlite or a postgres:// URL"
+        );
+    }
+    // The reference first, so that chat-server's run is not the one that warms the
+    // machine; each on a fresh process with the same parameters.
+    let reference = run_spawned(&args, REFERENCE).await?;
+    let ours = run_spawned(&args, &target).await?;
+    Ok(Report::Compared(Box::new(Comparison { reference, ours })))
+}
+
+/// Starts a fresh server for `target`, drives the scenario against it, and stops it.
+async fn run_spawned(args: &Args, target: &str) -> Result<Outcome> {
+    if target == REFERENCE {
+        progress(format_args!("starting the in-memory reference server"));
+    } else {
+        progress(format_args!("starting chat-server ({target})"));
+    }
+    let server = SpawnedServer::start(SpawnOptions {
+        target,
+        server_bin: args.server_bin.clone(),
+        reference_bin: args.reference_bin.clone(),
+        extra_env: &args.server_env,
+        required_reactions: args.required_reactions,
+    })
+    .await?;
+    let url = server.url.clone();
+    let result = drive(args, &url, Some(&server)).await;
+    server.stop().await;
     result
 }
 
@@ -302,6 +366,10 @@ async fn drive(args: &Args, url: &str, server: Option<&SpawnedServer>) -> Result
         "posting with {posters} posters for {}",
         messages.map_or(format!("{} s", args.duration), |n| format!("{n} messages"))
     ));
+    let instructions = match server {
+        Some(s) => perf::Counter::start(s.pid).await,
+        None => None,
+    };
     let cpu_at_start = server_stats().map(|s| s.cpu_secs);
     let own_cpu_at_start = ProcStats::current().map(|s| s.cpu_secs);
     let load_started = Instant::now();
@@ -344,6 +412,10 @@ async fn drive(args: &Args, url: &str, server: Option<&SpawnedServer>) -> Result
     let drain_secs = drain_started.elapsed().as_secs_f64();
     let server_end = server_stats();
     let own_cpu_at_end = ProcStats::current().map(|s| s.cpu_secs);
+    let server_instructions = match instructions {
+        Some(counter) => counter.stop().await,
+        None => None,
+    };
     stop.cancel();
     let mut stream_reports = Vec::new();
     for reader in readers {
@@ -426,6 +498,7 @@ async fn drive(args: &Args, url: &str, server: Option<&SpawnedServer>) -> Result
         server_end,
         server_load_cpu_secs: cpu_at_start.zip(server_end).map(|(a, e)| e.cpu_secs - a),
         loadgen_load_cpu_secs: own_cpu_at_start.zip(own_cpu_at_end).map(|(a, e)| e - a),
+        server_instructions,
     })
 }
 

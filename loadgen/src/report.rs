@@ -68,12 +68,24 @@ pub struct Outcome {
     /// Server CPU seconds from the first Send to the end of the drain.
     pub server_load_cpu_secs: Option<f64>,
     pub loadgen_load_cpu_secs: Option<f64>,
+    /// Server instructions over the same window, where `perf stat` can count them.
+    pub server_instructions: Option<u64>,
 }
 
 impl Outcome {
     /// Nothing lost, duplicated, out of order or leaked.
     pub fn correct(&self) -> bool {
         self.lost == 0 && self.duplicated == 0 && self.out_of_order == 0 && self.leaked == 0
+    }
+
+    /// Server CPU per delivery over the load and drain, in microseconds.
+    pub fn cpu_us_per_delivery(&self) -> Option<f64> {
+        per_delivery(self.server_load_cpu_secs? * 1e6, self.deliveries)
+    }
+
+    /// Server instructions per delivery over the load and drain.
+    pub fn instructions_per_delivery(&self) -> Option<f64> {
+        per_delivery(self.server_instructions? as f64, self.deliveries)
     }
 
     /// "in the lobby" or "in 50 rooms of 20 subscribers".
@@ -178,6 +190,14 @@ impl Outcome {
                 end.rss_mb,
                 end.peak_rss_mb,
             );
+            let _ = writeln!(
+                t,
+                "per delivery {} µs of server cpu, {} instructions",
+                self.cpu_us_per_delivery()
+                    .map_or("n/a".to_owned(), |us| format!("{us:.2}")),
+                self.instructions_per_delivery()
+                    .map_or("n/a".to_owned(), |i| format!("{i:.0}")),
+            );
         }
         if let (Some(started), Some(before), Some(open)) = (
             &self.server_started,
@@ -273,17 +293,26 @@ impl Outcome {
         );
         let _ = write!(
             j,
-            r#""server_started":{},"server_before_streams":{},"server_streams_open":{},"server_end":{},"server_load_cpu_s":{},"loadgen_load_cpu_s":{},"ok":{}}}"#,
+            r#""server_started":{},"server_before_streams":{},"server_streams_open":{},"server_end":{},"server_load_cpu_s":{},"loadgen_load_cpu_s":{},"server_cpu_us_per_delivery":{},"server_instructions":{},"instructions_per_delivery":{},"ok":{}}}"#,
             server(&self.server_started),
             server(&self.server_before_streams),
             server(&self.server_streams_open),
             server(&self.server_end),
             opt(self.server_load_cpu_secs),
             opt(self.loadgen_load_cpu_secs),
+            opt(self.cpu_us_per_delivery()),
+            self.server_instructions
+                .map_or("null".to_owned(), |i| i.to_string()),
+            opt(self.instructions_per_delivery()),
             self.correct(),
         );
         j
     }
+}
+
+/// `total` divided over the deliveries; none without deliveries.
+fn per_delivery(total: f64, deliveries: u64) -> Option<f64> {
+    (deliveries > 0).then(|| total / deliveries as f64)
 }
 
 fn per_stream_kb(before: &ProcStats, open: &ProcStats, streams: usize) -> f64 {
@@ -359,6 +388,33 @@ mod tests {
         };
         assert!(uneven.table().contains("in 3 rooms of 3-4"));
         assert!(Outcome::default().table().contains("in the lobby"));
+    }
+
+    #[test]
+    fn cost_per_delivery_is_cpu_and_instructions_over_the_deliveries() {
+        let o = Outcome {
+            deliveries: 200_000,
+            server_load_cpu_secs: Some(2.0),
+            server_instructions: Some(4_000_000_000),
+            ..Outcome::default()
+        };
+        assert_eq!(o.cpu_us_per_delivery(), Some(10.0));
+        assert_eq!(o.instructions_per_delivery(), Some(20_000.0));
+        assert!(
+            o.json()
+                .contains(r#""server_cpu_us_per_delivery":10.000,"server_instructions":4000000000,"instructions_per_delivery":20000.000,"#),
+            "{}",
+            o.json()
+        );
+        let none = Outcome {
+            server_load_cpu_secs: Some(2.0),
+            ..Outcome::default()
+        };
+        assert_eq!(none.cpu_us_per_delivery(), None, "no deliveries, no figure");
+        assert!(
+            none.json()
+                .contains(r#""server_instructions":null,"instructions_per_delivery":null,"#)
+        );
     }
 
     #[test]

@@ -1,7 +1,8 @@
 //! `--spawn`: a fresh `chat-server` process configured through the environment (as
 //! `server/tests/crash.rs` does), on a temporary data directory and either SQLite or a new
-//! PostgreSQL database that is dropped afterwards; plus its CPU time and memory, read from
-//! `/proc`.
+//! PostgreSQL database that is dropped afterwards; or a fresh in-memory reference server
+//! (`chat-loadgen reference-server`, issue 15), a process of its own so that its CPU is
+//! counted like chat-server's. Plus the server's CPU time and memory, read from `/proc`.
 
 use anyhow::{Context, Result, bail};
 use chat_test_support::{process::health_at, test_db::ScratchDatabase};
@@ -24,15 +25,23 @@ pub struct SpawnedServer {
     _dir: tempfile::TempDir,
 }
 
+/// The `--spawn` target that starts the in-memory reference server.
+pub const REFERENCE: &str = "reference";
+
 pub struct SpawnOptions<'a> {
     pub target: &'a str,
     pub server_bin: Option<PathBuf>,
+    /// The reference server's executable [default: this one].
+    pub reference_bin: Option<PathBuf>,
     pub extra_env: &'a [(String, String)],
     pub required_reactions: Option<u32>,
 }
 
 impl SpawnedServer {
     pub async fn start(opts: SpawnOptions<'_>) -> Result<Self> {
+        if opts.target == REFERENCE {
+            return Self::start_reference(opts).await;
+        }
         let bin = match opts.server_bin {
             Some(bin) => bin,
             None => std::env::current_exe()
@@ -93,9 +102,56 @@ impl SpawnedServer {
         for (k, v) in opts.extra_env {
             cmd.env(k, v);
         }
-        let child = cmd
-            .spawn()
-            .with_context(|| format!("starting {}", bin.display()))?;
+        Self::launch(cmd, &bin, port, database, postgres, dir).await
+    }
+
+    /// `reference-server` on a free loopback port, with the same gate.
+    async fn start_reference(opts: SpawnOptions<'_>) -> Result<Self> {
+        let bin = match opts.reference_bin {
+            Some(bin) => bin,
+            None => std::env::current_exe().context("locating chat-loadgen")?,
+        };
+        let dir = tempfile::Builder::new()
+            .prefix("chat-loadgen-reference-")
+            .tempdir()
+            .context("temporary working directory")?;
+        let port = free_port()?;
+        let mut cmd = Command::new(&bin);
+        cmd.env_clear()
+            .env("PATH", std::env::var("PATH").unwrap_or_default())
+            .arg("reference-server")
+            .arg("--listen")
+            .arg(format!("127.0.0.1:{port}"))
+            .arg("--required-reactions")
+            .arg(opts.required_reactions.unwrap_or(2).to_string())
+            .current_dir(dir.path())
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .kill_on_drop(true);
+        for (k, v) in opts.extra_env {
+            cmd.env(k, v);
+        }
+        Self::launch(cmd, &bin, port, REFERENCE, None, dir).await
+    }
+
+    async fn launch(
+        mut cmd: Command,
+        bin: &Path,
+        port: u16,
+        database: &'static str,
+        postgres: Option<ScratchDatabase>,
+        dir: tempfile::TempDir,
+    ) -> Result<Self> {
+        let child = match cmd.spawn() {
+            Ok(child) => child,
+            Err(e) => {
+                if let Some(scratch) = postgres {
+                    scratch.remove().await;
+                }
+                return Err(e).with_context(|| format!("starting {}", bin.display()));
+            }
+        };
         let pid = child.id().context("the server exited at once")?;
         let mut server = Self {
             child,
@@ -118,14 +174,14 @@ impl SpawnedServer {
         let started = Instant::now();
         while started.elapsed() < limit {
             if let Some(status) = self.child.try_wait()? {
-                bail!("chat-server exited during start-up: {status}");
+                bail!("the server exited during start-up: {status}");
             }
             if health_at(&self.url).await == Some(ServingStatus::Serving) {
                 return Ok(());
             }
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
-        bail!("chat-server did not become ready within {limit:?}")
+        bail!("the server did not become ready within {limit:?}")
     }
 
     pub fn stats(&self) -> Option<ProcStats> {
