@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # The scenarios of BENCHMARKS.md, three runs each, against fresh release servers.
 # Appends one JSON line per run to ${OUT:-bench-results.jsonl} and prints the medians.
+# REFERENCE=1: each run is made against the in-memory reference server first, then
+# against chat-server (--compare-reference, issue 15); the medians then include the ratios.
 # Usage (what `just bench` runs with arguments): bash loadgen/scripts/bench-all.sh [scenario...]   (sqlite100 sqlite100max sqlite1000 pg100 rooms50 idle5000)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -13,11 +15,14 @@ LG="${LG:-target/release/chat-loadgen}"
 # compile the dependencies again.
 if [ "${BUILD:-1}" = 1 ]; then cargo build --release --locked --workspace; fi
 
+COMPARE=()
+if [ "${REFERENCE:-0}" = 1 ]; then COMPARE=(--compare-reference); fi
+
 scenario() {
   local label=$1; shift
   for i in $(seq 1 "$RUNS"); do
-    echo "== $label run $i: chat-loadgen $*" >&2
-    "$LG" --label "$label" "$@" | tee /dev/stderr | tail -n 1 >> "$OUT"
+    echo "== $label run $i: chat-loadgen $* ${COMPARE[*]}" >&2
+    "$LG" --label "$label" "$@" "${COMPARE[@]}" | tee /dev/stderr | tail -n 1 >> "$OUT"
   done
 }
 
