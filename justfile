@@ -71,6 +71,10 @@ test-pg url="postgres://postgres@127.0.0.1:5432/postgres" *args:
 bench *args:
     if [ $# -eq 0 ]; then bash loadgen/scripts/bench-all.sh; else cargo run --release -p chat-loadgen -- "$@"; fi
 
+# Issue 15's scenarios that `just bench` leaves out, one run each (RUNS=3 for medians): no args = replicas3 replicas1 pg1000 sqlite10000; idle50000 when named.
+bench-big *names:
+    if [ $# -eq 0 ]; then set -- replicas3 replicas1 pg1000 sqlite10000; fi; RUNS="${RUNS:-1}" bash loadgen/scripts/bench-all.sh "$@"
+
 # No args: the ssh gateway scenario of BENCHMARKS.md (3 runs, medians); else one chat-ssh-bench run, e.g. `just ssh-bench --sessions 50`.
 ssh-bench *args:
     if [ $# -eq 0 ]; then bash loadgen/scripts/ssh-bench.sh; else cargo build --release --locked --workspace && target/release/chat-ssh-bench "$@"; fi

@@ -27,6 +27,9 @@ cols = [
     ("p99", lambda r: r["delivery_ms"]["p99"]),
     ("p99.9", lambda r: r["delivery_ms"]["p999"]),
     ("max", lambda r: r["delivery_ms"]["max"]),
+    # --replicas: the pairs whose event was caused on another replica than the stream's
+    ("xrep50", lambda r: (r.get("cross_delivery_ms") or {}).get("p50")),
+    ("xrep99", lambda r: (r.get("cross_delivery_ms") or {}).get("p99")),
     ("fan99", lambda r: r["fanout_ms"]["p99"]),
     ("send99", lambda r: r["send_ms"]["p99"]),
     ("lost", lambda r: r["lost"]),

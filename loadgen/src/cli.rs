@@ -51,6 +51,15 @@ pub struct Args {
     #[arg(long = "server-env", value_name = "KEY=VALUE", value_parser = parse_env)]
     pub server_env: Vec<(String, String)>,
 
+    /// With --spawn on PostgreSQL: start this many chat-server processes on the one fresh
+    /// database (the first migrates it; the others start once it is ready), each on its
+    /// own port. Subscriber stream i, poster p and reactor r use replica i % N, p % N and
+    /// r % N (each signs in and talks there); the report adds the delivery latency of the
+    /// pairs whose event was caused on another replica than the stream's, and the servers'
+    /// CPU and memory summed and per replica.
+    #[arg(long, default_value_t = 1, value_name = "N")]
+    pub replicas: usize,
+
     /// With --spawn: sets chat.required_reactions (default: the server's default, 2).
     #[arg(long, value_name = "N")]
     pub required_reactions: Option<u32>,
@@ -85,8 +94,11 @@ pub struct Args {
     #[arg(long, default_value_t = 0.0)]
     pub rate: f64,
 
-    /// HTTP/2 connections the subscriber streams are spread over [default: one per 100
-    /// streams, 1..=64].
+    /// HTTP/2 connections the subscriber streams are spread over, in all (each replica gets
+    /// its share, at least one) [default: one per 100 streams, 1..=64; one per 200 above
+    /// 12,800 streams]. The server allows server.max_concurrent_streams (256) calls at
+    /// once per connection, acks included: the run refuses to put more than 240 streams
+    /// on one unless --server-env raises CHAT__SERVER__MAX_CONCURRENT_STREAMS.
     #[arg(long)]
     pub connections: Option<usize>,
 
@@ -136,9 +148,30 @@ pub enum Command {
 
 impl Args {
     pub fn connections(&self) -> usize {
+        let replicas = self.replicas.max(1);
         self.connections
-            .unwrap_or_else(|| self.subscribers.div_ceil(100))
-            .clamp(1, 64)
+            .unwrap_or_else(|| {
+                let d = self.subscribers.div_ceil(100).clamp(1, 64);
+                if self.subscribers.div_ceil(d) > 200 {
+                    self.subscribers.div_ceil(200)
+                } else {
+                    d
+                }
+            })
+            .max(replicas)
+            .div_ceil(replicas)
+            * replicas
+    }
+
+    /// The server's HTTP/2 limit of calls at once on one connection, as the spawned
+    /// server will have it.
+    pub fn max_concurrent_streams(&self) -> u32 {
+        self.server_env
+            .iter()
+            .rev()
+            .find(|(k, _)| k == "CHAT__SERVER__MAX_CONCURRENT_STREAMS")
+            .and_then(|(_, v)| v.parse().ok())
+            .unwrap_or(256)
     }
 
     pub fn settle(&self) -> Duration {
@@ -154,8 +187,66 @@ impl Args {
     }
 }
 
+/// Which replica the `n`th client of a kind (stream, poster, reactor) talks to:
+/// round-robin, so every replica gets the same share of each kind.
+pub fn replica_of(n: usize, replicas: usize) -> usize {
+    n % replicas.max(1)
+}
+
+/// Which of the `per_replica` stream connections of its replica the `n`th stream uses.
+pub fn connection_of(n: usize, replicas: usize, per_replica: usize) -> usize {
+    (n / replicas.max(1)) % per_replica.max(1)
+}
+
 fn parse_env(s: &str) -> Result<(String, String), String> {
     s.split_once('=')
         .map(|(k, v)| (k.to_owned(), v.to_owned()))
         .ok_or_else(|| format!("expected KEY=VALUE, got {s:?}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn args(extra: &[&str]) -> Args {
+        Args::parse_from(std::iter::once("chat-loadgen").chain(extra.iter().copied()))
+    }
+
+    #[test]
+    fn clients_go_round_robin_over_the_replicas_and_their_connections() {
+        let replicas: Vec<usize> = (0..7).map(|n| replica_of(n, 3)).collect();
+        assert_eq!(replicas, [0, 1, 2, 0, 1, 2, 0]);
+        assert!((0..5).all(|n| replica_of(n, 1) == 0));
+        assert_eq!(replica_of(4, 0), 0, "0 replicas counts as 1");
+        // Streams 0, 3, 6, 9 are replica 0's; with 2 connections there they alternate.
+        let on_zero: Vec<usize> = (0..12)
+            .filter(|n| replica_of(*n, 3) == 0)
+            .map(|n| connection_of(n, 3, 2))
+            .collect();
+        assert_eq!(on_zero, [0, 1, 0, 1]);
+    }
+
+    #[test]
+    fn connections_are_shared_out_evenly_and_stay_under_the_stream_limit() {
+        assert_eq!(args(&[]).connections(), 1);
+        assert_eq!(args(&["--subscribers", "1000"]).connections(), 10);
+        assert_eq!(args(&["--subscribers", "5000"]).connections(), 50);
+        assert_eq!(args(&["--subscribers", "10000"]).connections(), 64);
+        assert_eq!(args(&["--subscribers", "50000"]).connections(), 250);
+        assert_eq!(args(&["--replicas", "3"]).connections(), 3);
+        assert_eq!(
+            args(&["--replicas", "3", "--subscribers", "1000"]).connections(),
+            12
+        );
+        assert_eq!(
+            args(&["--replicas", "3", "--connections", "4"]).connections(),
+            6
+        );
+        assert_eq!(args(&[]).max_concurrent_streams(), 256);
+        assert_eq!(
+            args(&["--server-env", "CHAT__SERVER__MAX_CONCURRENT_STREAMS=1000"])
+                .max_concurrent_streams(),
+            1000
+        );
+    }
 }

@@ -42,7 +42,9 @@ pub struct Wanted {
 }
 
 /// Signs every wanted user up and in, `parallelism` requests at a time, and returns the
-/// sessions in the order asked for.
+/// sessions in the order asked for. Each session signs in over its own channel (so with
+/// replicas, on its own replica), and each user signs up over its first session's
+/// channel (`auth_channel` for a user without sessions).
 pub async fn create(
     auth_channel: Channel,
     wanted: Vec<Wanted>,
@@ -52,7 +54,10 @@ pub async fn create(
     let parallelism = parallelism.max(1);
     // Sign-ups first (one hash each), then every sign-in (one hash each).
     stream::iter(wanted.iter().map(|w| {
-        let mut auth = auth.clone();
+        let mut auth = w
+            .sessions
+            .first()
+            .map_or_else(|| auth.clone(), |ch| AuthServiceClient::new(ch.clone()));
         let name = w.name.clone();
         async move {
             auth.sign_up(SignUpRequest {
@@ -73,7 +78,7 @@ pub async fn create(
             .map(move |(s, ch)| (u, s, w.name.clone(), ch.clone()))
     });
     let mut made: Vec<(usize, usize, Session)> = stream::iter(logins.map(|(u, s, name, ch)| {
-        let mut auth = auth.clone();
+        let mut auth = AuthServiceClient::new(ch.clone());
         async move {
             let reply = auth
                 .sign_in(SignInRequest {

@@ -48,6 +48,15 @@ pub struct EventEntry {
     committed: AtomicBool,
     received: AtomicU32,
     last_received: AtomicU64,
+    /// The replica the call was made on (`--replicas`; 0 with one server).
+    origin: AtomicU32,
+}
+
+/// Whether a delivery crossed replicas: the event was caused on one replica and the
+/// stream that got it is on another (so it came through PostgreSQL's NOTIFY and the
+/// other replica's feed, not the caller's own wake-up).
+pub fn crossed(origin: u32, stream_replica: u32) -> bool {
+    origin != stream_replica
 }
 
 /// What an event refers to.
@@ -187,6 +196,15 @@ impl EventEntry {
         Some(self.started.load(Ordering::Acquire)).filter(|n| *n > 0)
     }
 
+    /// Notes the replica the call goes to (before the call, like `start`).
+    pub fn set_origin(&self, replica: u32) {
+        self.origin.store(replica, Ordering::Release);
+    }
+
+    pub fn origin(&self) -> u32 {
+        self.origin.load(Ordering::Acquire)
+    }
+
     pub fn commit(&self) {
         self.committed.store(true, Ordering::Release);
     }
@@ -213,6 +231,21 @@ impl EventEntry {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_delivery_crosses_replicas_when_the_call_was_made_elsewhere() {
+        let ledger = Ledger::new("t".into());
+        let (i, _) = ledger.begin_message(1, None);
+        let m = ledger.message(i).expect("entry");
+        assert_eq!(m.posted.origin(), 0, "one server: replica 0");
+        m.posted.set_origin(2);
+        assert!(!crossed(m.posted.origin(), 2));
+        assert!(crossed(m.posted.origin(), 0));
+        assert!(crossed(m.posted.origin(), 1));
+        let r = m.begin_reaction(&ledger, 0, 4);
+        r.set_origin(1);
+        assert!(crossed(r.origin(), 2) && !crossed(r.origin(), 1));
+    }
 
     #[test]
     fn contents_name_their_ledger_entry() {

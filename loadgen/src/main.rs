@@ -38,7 +38,7 @@ mod tally;
 
 use anyhow::{Context, Result, bail};
 use clap::Parser;
-use cli::{Args, Command};
+use cli::{Args, Command, connection_of, replica_of};
 use compare::Comparison;
 use futures::{StreamExt, TryStreamExt, stream};
 use ledger::{Ledger, MAX_REACTIONS};
@@ -54,7 +54,7 @@ use std::{
     },
     time::{Duration, Instant},
 };
-use subscriber::{AckPolicy, Subscriber};
+use subscriber::{AckPolicy, ByReplica, Subscriber};
 use tokio_util::sync::CancellationToken;
 
 fn main() -> ExitCode {
@@ -127,14 +127,42 @@ impl Report {
     }
 }
 
+/// File descriptors to allow this process and the servers it spawns (they inherit it).
+const NOFILE: u64 = 1 << 20;
+
 async fn run(args: Args) -> Result<Report> {
+    // Each connection is a descriptor here and one in the server.
+    let fds = spawn::raise_nofile(NOFILE).unwrap_or(1024);
+    let wanted = 2 * args.connections() as u64 + 256;
+    if fds < wanted {
+        bail!(
+            "{} connections need about {wanted} open files; the limit is {fds}",
+            args.connections()
+        );
+    }
     let Some(target) = args.spawn.clone() else {
+        if args.replicas > 1 {
+            bail!("--replicas needs --spawn with a postgres:// URL");
+        }
         return Ok(Report::One(Box::new(
-            drive(&args, &args.server, None).await?,
+            drive(&args, std::slice::from_ref(&args.server), &[]).await?,
         )));
     };
+    if args.replicas > 1
+        && !(target.starts_with("postgres://") || target.starts_with("postgresql://"))
+    {
+        bail!(
+            "--replicas {} shares one database, which takes PostgreSQL: --spawn postgres://...",
+            args.replicas
+        );
+    }
     if !args.compare_reference {
         return Ok(Report::One(Box::new(run_spawned(&args, &target).await?)));
+    }
+    if args.replicas > 1 {
+        bail!(
+            "--compare-reference has no reference for replicas: compare with --replicas 1 instead"
+        );
     }
     if target == REFERENCE {
         bail!(
@@ -148,24 +176,59 @@ async fn run(args: Args) -> Result<Report> {
     Ok(Report::Compared(Box::new(Comparison { reference, ours })))
 }
 
-/// Starts a fresh server for `target`, drives the scenario against it, and stops it.
+/// Starts a fresh server for `target` (or `--replicas` of them on one fresh database),
+/// drives the scenario against it, and stops it.
 async fn run_spawned(args: &Args, target: &str) -> Result<Outcome> {
     if target == REFERENCE {
         progress(format_args!("starting the in-memory reference server"));
+    } else if args.replicas > 1 {
+        progress(format_args!(
+            "starting {} chat-server replicas ({target}; the first migrates the database)",
+            args.replicas
+        ));
     } else {
         progress(format_args!("starting chat-server ({target})"));
     }
-    let server = SpawnedServer::start(SpawnOptions {
+    let options = |shared_database: Option<String>| SpawnOptions {
         target,
         server_bin: args.server_bin.clone(),
         reference_bin: args.reference_bin.clone(),
         extra_env: &args.server_env,
         required_reactions: args.required_reactions,
-    })
-    .await?;
-    let url = server.url.clone();
-    let result = drive(args, &url, Some(&server)).await;
-    server.stop().await;
+        shared_database,
+    };
+    // The first creates the database and migrates it (ready = migrated); the others
+    // start on it afterwards, one at a time.
+    let first = SpawnedServer::start(options(None)).await?;
+    let shared = first.database_url();
+    let mut servers = vec![first];
+    let mut started = Ok(());
+    for _ in 1..args.replicas.max(1) {
+        let Some(url) = shared.clone() else {
+            started = Err(anyhow::anyhow!(
+                "replicas need the first server's PostgreSQL database"
+            ));
+            break;
+        };
+        match SpawnedServer::start(options(Some(url))).await {
+            Ok(s) => servers.push(s),
+            Err(e) => {
+                started = Err(e.context("starting a replica"));
+                break;
+            }
+        }
+    }
+    let result = match started {
+        Ok(()) => {
+            let urls: Vec<String> = servers.iter().map(|s| s.url.clone()).collect();
+            drive(args, &urls, &servers).await
+        }
+        Err(e) => Err(e),
+    };
+    // The first last: it drops the database the others use.
+    while let Some(server) = servers.pop() {
+        server.stop().await;
+    }
     result
 }
 
@@ -176,8 +239,18 @@ fn progress(what: std::fmt::Arguments<'_>) {
     eprintln!("chat-loadgen: {what}");
 }
 
-async fn drive(args: &Args, url: &str, server: Option<&SpawnedServer>) -> Result<Outcome> {
-    let server_stats = || server.and_then(SpawnedServer::stats);
+/// One run against the servers at `urls` (the replicas of one database; one URL without
+/// --replicas); `servers` are the spawned ones (empty with --server), for their figures.
+async fn drive(args: &Args, urls: &[String], servers: &[SpawnedServer]) -> Result<Outcome> {
+    let replica_stats = || servers.iter().map(SpawnedServer::stats).collect::<Vec<_>>();
+    let server_stats = || {
+        if servers.is_empty() {
+            None
+        } else {
+            ProcStats::sum(&replica_stats())
+        }
+    };
+    let replicas = urls.len().max(1);
     let subscribers = args.subscribers;
     let (posters, messages) = if args.idle {
         (1, Some(1))
@@ -191,20 +264,40 @@ async fn drive(args: &Args, url: &str, server: Option<&SpawnedServer>) -> Result
     let tag = uuid::Uuid::new_v4().simple().to_string()[..6].to_owned();
     let ledger = Arc::new(Ledger::new(tag));
 
-    // Connections: one for the posters, reactors and sign-ups; C for the streams.
-    let control = client::connect(url).await?;
+    // Connections, on each replica: one for its posters and reactors; C / replicas for
+    // its streams, which sign in over their own.
     let connections = args.connections();
-    let mut stream_channels = Vec::with_capacity(connections);
-    for _ in 0..connections {
-        stream_channels.push(client::connect(url).await?);
+    let per_replica = connections.div_ceil(replicas);
+    let busiest = subscribers.div_ceil(replicas).div_ceil(per_replica);
+    let limit = args.max_concurrent_streams() as usize;
+    if busiest + 16 > limit {
+        bail!(
+            "{busiest} streams on one connection: the server allows {limit} calls at once on one \
+             (acks included); pass --connections {} or more, or raise \
+             CHAT__SERVER__MAX_CONCURRENT_STREAMS with --server-env",
+            subscribers.div_ceil(limit.saturating_sub(16).max(1))
+        );
     }
+    let mut controls = Vec::with_capacity(replicas);
+    let mut stream_channels = Vec::with_capacity(replicas);
+    for url in urls {
+        controls.push(client::connect(url).await?);
+        let mut own = Vec::with_capacity(per_replica);
+        for _ in 0..per_replica {
+            own.push(client::connect(url).await?);
+        }
+        stream_channels.push(own);
+    }
+    let stream_channel = |i: usize| {
+        stream_channels[replica_of(i, replicas)][connection_of(i, replicas, per_replica)].clone()
+    };
 
     // Accounts: subscribers, posters, reactors, every session signed in before the load.
     let per_user = args.sessions_per_user.max(1);
     let mut wanted = Vec::new();
     for u in 0..subscribers.div_ceil(per_user) {
         let sessions = (u * per_user..((u + 1) * per_user).min(subscribers))
-            .map(|i| stream_channels[i % connections].clone())
+            .map(stream_channel)
             .collect();
         wanted.push(client::Wanted {
             name: ledger.user_name('s', u),
@@ -219,13 +312,13 @@ async fn drive(args: &Args, url: &str, server: Option<&SpawnedServer>) -> Result
     for p in 0..posters {
         wanted.push(client::Wanted {
             name: ledger.user_name('p', p),
-            sessions: vec![control.clone()],
+            sessions: vec![controls[replica_of(p, replicas)].clone()],
         });
     }
     for r in 0..args.reactors {
         wanted.push(client::Wanted {
             name: ledger.user_name('r', r),
-            sessions: vec![control.clone()],
+            sessions: vec![controls[replica_of(r, replicas)].clone()],
         });
     }
     progress(format_args!(
@@ -235,7 +328,7 @@ async fn drive(args: &Args, url: &str, server: Option<&SpawnedServer>) -> Result
         args.signup_parallelism
     ));
     let setup_started = Instant::now();
-    let mut accounts = client::create(control.clone(), wanted, args.signup_parallelism).await?;
+    let mut accounts = client::create(controls[0].clone(), wanted, args.signup_parallelism).await?;
     let setup_secs = setup_started.elapsed().as_secs_f64();
     let reactor_sessions: Vec<_> = accounts
         .split_off(subscriber_users + posters)
@@ -298,7 +391,12 @@ async fn drive(args: &Args, url: &str, server: Option<&SpawnedServer>) -> Result
     // Streams: all open before the load starts.
     let server_before_streams = server_stats();
     progress(format_args!(
-        "opening {subscribers} Subscribe streams over {connections} connection(s)"
+        "opening {subscribers} Subscribe streams over {connections} connection(s){}",
+        if replicas > 1 {
+            format!(" to {replicas} replicas")
+        } else {
+            String::new()
+        }
     ));
     let open_started = Instant::now();
     let streams: Vec<_> =
@@ -311,6 +409,7 @@ async fn drive(args: &Args, url: &str, server: Option<&SpawnedServer>) -> Result
     // Read from the start: each stream that opens announces its user online to every
     // other open stream, and the joins left RoomChanged events queued.
     let latencies = Arc::new(Histos::new(16));
+    let by_replica = (replicas > 1).then(|| Arc::new(ByReplica::new(16)));
     let stop = CancellationToken::new();
     let acks = AckPolicy {
         batch: args.ack_batch.max(1),
@@ -329,6 +428,8 @@ async fn drive(args: &Args, url: &str, server: Option<&SpawnedServer>) -> Result
                 side_events: side_events.clone(),
                 latencies: latencies.clone(),
                 shard: i % latencies.shards(),
+                replica: u32::try_from(replica_of(i, replicas)).unwrap_or(0),
+                by_replica: by_replica.clone(),
                 acks,
                 stop: stop.clone(),
             };
@@ -348,6 +449,7 @@ async fn drive(args: &Args, url: &str, server: Option<&SpawnedServer>) -> Result
     let settle_secs = settle_started.elapsed().as_secs_f64();
     let setup_side_events = side_events.load(Ordering::Relaxed);
     let server_streams_open = server_stats();
+    let replicas_streams_open = replica_stats();
 
     // The load.
     let send_latency = Arc::new(Histos::new(posters.min(16)));
@@ -366,10 +468,12 @@ async fn drive(args: &Args, url: &str, server: Option<&SpawnedServer>) -> Result
         "posting with {posters} posters for {}",
         messages.map_or(format!("{} s", args.duration), |n| format!("{n} messages"))
     ));
-    let instructions = match server {
-        Some(s) => perf::Counter::start(s.pid).await,
-        None => None,
+    // perf counts one process: only without replicas.
+    let instructions = match servers {
+        [s] => perf::Counter::start(s.pid).await,
+        _ => None,
     };
+    let replicas_cpu_at_start = replica_stats();
     let cpu_at_start = server_stats().map(|s| s.cpu_secs);
     let own_cpu_at_start = ProcStats::current().map(|s| s.cpu_secs);
     let load_started = Instant::now();
@@ -387,6 +491,7 @@ async fn drive(args: &Args, url: &str, server: Option<&SpawnedServer>) -> Result
                     send_latency: send_latency.clone(),
                     react_latency: react_latency.clone(),
                     plan: plan.clone(),
+                    replicas,
                 }
                 .run(),
             )
@@ -411,6 +516,7 @@ async fn drive(args: &Args, url: &str, server: Option<&SpawnedServer>) -> Result
     };
     let drain_secs = drain_started.elapsed().as_secs_f64();
     let server_end = server_stats();
+    let replicas_end = replica_stats();
     let own_cpu_at_end = ProcStats::current().map(|s| s.cpu_secs);
     let server_instructions = match instructions {
         Some(counter) => counter.stop().await,
@@ -443,7 +549,17 @@ async fn drive(args: &Args, url: &str, server: Option<&SpawnedServer>) -> Result
     Ok(Outcome {
         label: args.label.clone(),
         mode: if args.idle { "idle" } else { "load" },
-        database: server.map_or("external", |s| s.database),
+        database: servers.first().map_or("external", |s| s.database),
+        replicas,
+        cross_delivery: by_replica.as_ref().map(|b| Summary::of(&b.cross.merged())),
+        local_delivery: by_replica.as_ref().map(|b| Summary::of(&b.local.merged())),
+        replicas_streams_open,
+        replicas_end: replicas_end.clone(),
+        replicas_load_cpu_secs: replicas_cpu_at_start
+            .iter()
+            .zip(&replicas_end)
+            .map(|(a, e)| Some(e.as_ref()?.cpu_secs - a.as_ref()?.cpu_secs))
+            .collect(),
         subscribers,
         rooms: membership.rooms(),
         room_members: membership.members_range(),

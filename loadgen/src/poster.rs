@@ -69,6 +69,9 @@ pub struct Poster {
     pub send_latency: Arc<Histos>,
     pub react_latency: Arc<Histos>,
     pub plan: Plan,
+    /// Replicas (`--replicas`): this poster and reactor `r` talk to replica
+    /// `number % replicas` and `r % replicas`.
+    pub replicas: usize,
 }
 
 impl Poster {
@@ -89,6 +92,9 @@ impl Poster {
             let Some(entry) = self.ledger.message(index) else {
                 continue;
             };
+            entry
+                .posted
+                .set_origin(replica_number(self.number, self.replicas));
             let t0 = Instant::now();
             let reply = self
                 .session
@@ -128,6 +134,7 @@ impl Poster {
                 let reactor = &self.reactors[number];
                 let event =
                     entry.begin_reaction(&self.ledger, slot, u32::try_from(number).unwrap_or(0));
+                event.set_origin(replica_number(number, self.replicas));
                 let message_id = message_id.clone();
                 async move {
                     let t0 = Instant::now();
@@ -161,6 +168,10 @@ impl Poster {
         }
         report
     }
+}
+
+fn replica_number(n: usize, replicas: usize) -> u32 {
+    u32::try_from(crate::cli::replica_of(n, replicas)).unwrap_or(0)
 }
 
 fn micros(since: Instant) -> u64 {

@@ -10,6 +10,17 @@ pub struct Outcome {
     pub mode: &'static str,
     /// `sqlite`, `postgres`, or `external` (--server).
     pub database: &'static str,
+    /// chat-server processes on the one database (`--replicas`; 1 = a single server).
+    pub replicas: usize,
+    /// With replicas: the delivery latency of the (event, stream) pairs whose event was
+    /// caused on another replica than the stream's (`cross`) and on the same (`local`).
+    pub cross_delivery: Option<Summary>,
+    pub local_delivery: Option<Summary>,
+    /// Each replica's figures with the streams open and at the end, and its CPU seconds
+    /// over the load and drain (the `server_*` figures are their sums).
+    pub replicas_streams_open: Vec<Option<ProcStats>>,
+    pub replicas_end: Vec<Option<ProcStats>>,
+    pub replicas_load_cpu_secs: Vec<Option<f64>>,
     pub subscribers: usize,
     /// Rooms of the room scenario (0 = the lobby), and the fewest and most subscriber
     /// streams in one of them (posters and reactors are in all of them besides).
@@ -101,7 +112,7 @@ impl Outcome {
         let mut t = String::new();
         let _ = writeln!(
             t,
-            "chat-loadgen {}{} on {}: {} subscribers {} over {} connection(s), {} posters, {} reactors, gate {}",
+            "chat-loadgen {}{} on {}{}: {} subscribers {} over {} connection(s), {} posters, {} reactors, gate {}",
             self.mode,
             if self.label.is_empty() {
                 String::new()
@@ -109,6 +120,11 @@ impl Outcome {
                 format!(" [{}]", self.label)
             },
             self.database,
+            if self.replicas > 1 {
+                format!(" x {} replicas", self.replicas)
+            } else {
+                String::new()
+            },
             self.subscribers,
             self.room_setup(),
             self.connections,
@@ -147,15 +163,20 @@ impl Outcome {
             "latency ms   {:>9} {:>9} {:>9} {:>9} {:>9} {:>10}",
             "p50", "p90", "p99", "p99.9", "max", "count"
         );
-        for (name, s) in [
-            ("delivery", &self.delivery),
+        let mut rows = vec![("delivery", &self.delivery)];
+        if let (Some(local), Some(cross)) = (&self.local_delivery, &self.cross_delivery) {
+            rows.push(("  same rep", local));
+            rows.push(("  cross rep", cross));
+        }
+        rows.extend([
             ("fan-out", &self.fanout),
             ("send", &self.send),
             ("react", &self.react),
-        ] {
+        ]);
+        for (name, s) in rows {
             let _ = writeln!(
                 t,
-                "  {name:<10} {:>9.2} {:>9.2} {:>9.2} {:>9.2} {:>9.2} {:>10}",
+                "  {name:<11}{:>9.2} {:>9.2} {:>9.2} {:>9.2} {:>9.2} {:>10}",
                 s.p50, s.p90, s.p99, s.p999, s.max, s.count
             );
         }
@@ -199,6 +220,27 @@ impl Outcome {
                     .map_or("n/a".to_owned(), |i| format!("{i:.0}")),
             );
         }
+        if self.replicas > 1 && !self.replicas_end.is_empty() {
+            let each = |f: &dyn Fn(usize) -> Option<f64>| {
+                (0..self.replicas_end.len())
+                    .map(|r| f(r).map_or("n/a".to_owned(), |v| format!("{v:.1}")))
+                    .collect::<Vec<_>>()
+                    .join(" / ")
+            };
+            let _ = writeln!(
+                t,
+                "replicas     cpu during load+drain {} s; rss with the streams open {} MB, at the end {} MB, peak {} MB",
+                each(&|r| self.replicas_load_cpu_secs.get(r).copied().flatten()),
+                each(&|r| self
+                    .replicas_streams_open
+                    .get(r)
+                    .copied()
+                    .flatten()
+                    .map(|s| s.rss_mb)),
+                each(&|r| self.replicas_end[r].map(|s| s.rss_mb)),
+                each(&|r| self.replicas_end[r].map(|s| s.peak_rss_mb)),
+            );
+        }
         if let (Some(started), Some(before), Some(open)) = (
             &self.server_started,
             &self.server_before_streams,
@@ -233,10 +275,11 @@ impl Outcome {
         let mut j = String::from("{");
         let _ = write!(
             j,
-            r#""label":{},"mode":{},"database":{},"subscribers":{},"rooms":{},"room_members":{},"room_members_max":{},"connections":{},"posters":{},"reactors":{},"required_reactions":{},"#,
+            r#""label":{},"mode":{},"database":{},"replicas":{},"subscribers":{},"rooms":{},"room_members":{},"room_members_max":{},"connections":{},"posters":{},"reactors":{},"required_reactions":{},"#,
             string(&self.label),
             string(self.mode),
             string(self.database),
+            self.replicas.max(1),
             self.subscribers,
             self.rooms,
             self.room_members.0,
@@ -268,8 +311,10 @@ impl Outcome {
         );
         let _ = write!(
             j,
-            r#""delivery_ms":{},"fanout_ms":{},"send_ms":{},"react_ms":{},"#,
+            r#""delivery_ms":{},"local_delivery_ms":{},"cross_delivery_ms":{},"fanout_ms":{},"send_ms":{},"react_ms":{},"#,
             self.delivery.json(),
+            self.local_delivery.map_or("null".to_owned(), |s| s.json()),
+            self.cross_delivery.map_or("null".to_owned(), |s| s.json()),
             self.fanout.json(),
             self.send.json(),
             self.react.json(),
@@ -290,6 +335,25 @@ impl Outcome {
             self.acks,
             self.errors,
             self.last_error.as_deref().map_or("null".to_owned(), string),
+        );
+        let _ = write!(
+            j,
+            r#""replicas_streams_open":[{}],"replicas_end":[{}],"replicas_load_cpu_s":[{}],"#,
+            self.replicas_streams_open
+                .iter()
+                .map(server)
+                .collect::<Vec<_>>()
+                .join(","),
+            self.replicas_end
+                .iter()
+                .map(server)
+                .collect::<Vec<_>>()
+                .join(","),
+            self.replicas_load_cpu_secs
+                .iter()
+                .map(|c| opt(*c))
+                .collect::<Vec<_>>()
+                .join(","),
         );
         let _ = write!(
             j,
@@ -415,6 +479,50 @@ mod tests {
             none.json()
                 .contains(r#""server_instructions":null,"instructions_per_delivery":null,"#)
         );
+    }
+
+    #[test]
+    fn replicas_show_the_cross_replica_latency_and_each_replica() {
+        let cross = Summary {
+            count: 20,
+            p50: 3.0,
+            p99: 9.0,
+            ..Summary::default()
+        };
+        let one = ProcStats {
+            cpu_secs: 2.0,
+            rss_mb: 40.0,
+            peak_rss_mb: 50.0,
+        };
+        let o = Outcome {
+            database: "postgres",
+            replicas: 3,
+            cross_delivery: Some(cross),
+            local_delivery: Some(Summary::default()),
+            replicas_end: vec![Some(one), Some(one), None],
+            replicas_load_cpu_secs: vec![Some(1.5), Some(1.0), None],
+            replicas_streams_open: vec![Some(one); 3],
+            ..Outcome::default()
+        };
+        let t = o.table();
+        assert!(t.contains("on postgres x 3 replicas:"), "{t}");
+        assert!(t.contains("  cross rep"), "{t}");
+        assert!(t.contains("cpu during load+drain 1.5 / 1.0 / n/a s"), "{t}");
+        let j = o.json();
+        assert!(j.contains(r#""replicas":3,"#), "{j}");
+        assert!(
+            j.contains(r#""cross_delivery_ms":{"count":20,"p50":3.000,"#),
+            "{j}"
+        );
+        assert!(
+            j.contains(r#""replicas_load_cpu_s":[1.500,1.000,null],"#),
+            "{j}"
+        );
+        let single = Outcome::default().json();
+        assert!(single.contains(r#""replicas":1,"#));
+        assert!(single.contains(r#""cross_delivery_ms":null,"#));
+        assert!(single.contains(r#""replicas_end":[],"#));
+        assert!(!Outcome::default().table().contains("cross rep"));
     }
 
     #[test]

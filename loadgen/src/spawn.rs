@@ -35,6 +35,9 @@ pub struct SpawnOptions<'a> {
     pub reference_bin: Option<PathBuf>,
     pub extra_env: &'a [(String, String)],
     pub required_reactions: Option<u32>,
+    /// A replica: use this database (another spawned server's, already migrated) instead
+    /// of creating one; the first server owns it and drops it.
+    pub shared_database: Option<String>,
 }
 
 impl SpawnedServer {
@@ -58,7 +61,9 @@ impl SpawnedServer {
             .prefix("chat-loadgen-")
             .tempdir()
             .context("temporary data directory")?;
-        let (db_url, database, postgres) = if opts.target == "sqlite" {
+        let (db_url, database, postgres) = if let Some(url) = &opts.shared_database {
+            (url.clone(), "postgres", None)
+        } else if opts.target == "sqlite" {
             (String::new(), "sqlite", None)
         } else if opts.target.starts_with("postgres://") || opts.target.starts_with("postgresql://")
         {
@@ -188,6 +193,11 @@ impl SpawnedServer {
         ProcStats::read(self.pid)
     }
 
+    /// The PostgreSQL database this server created (and will drop), for its replicas.
+    pub fn database_url(&self) -> Option<String> {
+        self.postgres.as_ref().map(|s| s.url.clone())
+    }
+
     /// Kills the server and drops its PostgreSQL database.
     pub async fn stop(mut self) {
         let _ = self.child.start_kill();
@@ -204,6 +214,51 @@ fn free_port() -> Result<u16> {
         .port())
 }
 
+/// Raises this process's open-file limit to at least `wanted` with `prlimit` (util-linux):
+/// soft and hard where allowed (raising the hard limit takes CAP_SYS_RESOURCE, which a
+/// container's root may lack), else the soft limit up to the hard one. The spawned servers
+/// inherit it. Returns the soft limit in force afterwards, if it could be read.
+pub fn raise_nofile(wanted: u64) -> Option<u64> {
+    let (soft, hard) = nofile_limits()?;
+    if soft >= wanted {
+        return Some(soft);
+    }
+    let ceiling = std::fs::read_to_string("/proc/sys/fs/nr_open")
+        .ok()
+        .and_then(|s| s.trim().parse::<u64>().ok())
+        .unwrap_or(1 << 20);
+    let both = wanted.min(ceiling);
+    if !prlimit(&format!("--nofile={both}:{both}")) && hard > soft {
+        prlimit(&format!("--nofile={}:{hard}", wanted.min(hard)));
+    }
+    nofile_limits().map(|(soft, _)| soft)
+}
+
+fn prlimit(limits: &str) -> bool {
+    std::process::Command::new("prlimit")
+        .arg("--pid")
+        .arg(std::process::id().to_string())
+        .arg(limits)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success())
+}
+
+/// The soft and hard `Max open files` of this process.
+fn nofile_limits() -> Option<(u64, u64)> {
+    let limits = std::fs::read_to_string("/proc/self/limits").ok()?;
+    let line = limits.lines().find(|l| l.starts_with("Max open files"))?;
+    let mut fields = line.split_whitespace().skip(3);
+    let mut next = || -> Option<u64> {
+        match fields.next()? {
+            "unlimited" => Some(u64::MAX),
+            n => n.parse().ok(),
+        }
+    };
+    Some((next()?, next()?))
+}
+
 /// CPU time and memory of one process.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct ProcStats {
@@ -213,6 +268,18 @@ pub struct ProcStats {
 }
 
 impl ProcStats {
+    /// The sum over several processes (replicas); none if any could not be read.
+    pub fn sum(all: &[Option<Self>]) -> Option<Self> {
+        all.iter().try_fold(Self::default(), |acc, s| {
+            let s = (*s)?;
+            Some(Self {
+                cpu_secs: acc.cpu_secs + s.cpu_secs,
+                rss_mb: acc.rss_mb + s.rss_mb,
+                peak_rss_mb: acc.peak_rss_mb + s.peak_rss_mb,
+            })
+        })
+    }
+
     pub fn read(pid: u32) -> Option<Self> {
         Self::read_path(&Path::new("/proc").join(pid.to_string()))
     }
@@ -265,6 +332,19 @@ fn clock_ticks() -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn replicas_stats_add_up_and_one_missing_spoils_the_sum() {
+        let one = ProcStats {
+            cpu_secs: 1.0,
+            rss_mb: 10.0,
+            peak_rss_mb: 12.0,
+        };
+        let s = ProcStats::sum(&[Some(one), Some(one), Some(one)]).expect("sum");
+        assert!((s.cpu_secs - 3.0).abs() < 1e-9 && (s.peak_rss_mb - 36.0).abs() < 1e-9);
+        assert!(ProcStats::sum(&[Some(one), None]).is_none());
+        assert!(nofile_limits().is_some_and(|(soft, hard)| soft > 0 && hard >= soft));
+    }
 
     #[test]
     fn this_process_has_stats() {

@@ -6,7 +6,7 @@
 use crate::{
     check::{Seen, StreamCheck, Verdict},
     client::Session,
-    ledger::{Key, Ledger, MessageEntry},
+    ledger::{Key, Ledger, MessageEntry, crossed},
     stats::Histos,
 };
 use anyhow::{Context, Result};
@@ -58,6 +58,28 @@ pub struct StreamReport {
     pub last_error: Option<String>,
 }
 
+/// Delivery latencies split by where the event was caused (`--replicas`).
+pub struct ByReplica {
+    /// On the stream's own replica.
+    pub local: Histos,
+    /// On another replica.
+    pub cross: Histos,
+}
+
+impl ByReplica {
+    pub fn new(shards: usize) -> Self {
+        Self {
+            local: Histos::new(shards),
+            cross: Histos::new(shards),
+        }
+    }
+
+    /// 0 = local, 1 = cross-replica (as `usize::from(crossed(..))`).
+    fn of(&self, kind: usize) -> &Histos {
+        if kind == 0 { &self.local } else { &self.cross }
+    }
+}
+
 pub async fn open(session: &Session) -> Result<Streaming<pb::Event>> {
     Ok(session
         .chat
@@ -78,6 +100,11 @@ pub struct Subscriber {
     pub latencies: Arc<Histos>,
     /// Which shard of `latencies` this subscriber records into.
     pub shard: usize,
+    /// The replica this stream is on, and where it records each latency a second time,
+    /// by whether the event was caused on its own replica or another; `None` with one
+    /// server.
+    pub replica: u32,
+    pub by_replica: Option<Arc<ByReplica>>,
     pub acks: AckPolicy,
     pub stop: CancellationToken,
 }
@@ -97,6 +124,8 @@ impl Subscriber {
         ));
         let mut check = StreamCheck::new(self.room);
         let mut pending_latencies: Vec<u64> = Vec::with_capacity(256);
+        // Local (the event was caused on this stream's replica) and cross-replica.
+        let mut pending_split: [Vec<u64>; 2] = [Vec::new(), Vec::new()];
         loop {
             let item = tokio::select! {
                 () = self.stop.cancelled() => break,
@@ -113,15 +142,24 @@ impl Subscriber {
                             let started = entry.and_then(|(m, slot)| {
                                 let e = m.event(slot)?;
                                 e.received_by_one(self.ledger.nanos(now));
-                                e.started()
+                                Some((e.started()?, e.origin()))
                             });
-                            if let Some(started) = started {
+                            if let Some((started, origin)) = started {
                                 let took = now.saturating_duration_since(self.ledger.at(started));
-                                pending_latencies
-                                    .push(u64::try_from(took.as_micros()).unwrap_or(u64::MAX));
+                                let us = u64::try_from(took.as_micros()).unwrap_or(u64::MAX);
+                                pending_latencies.push(us);
                                 if pending_latencies.len() >= 256 {
                                     self.latencies.record_all(self.shard, &pending_latencies);
                                     pending_latencies.clear();
+                                }
+                                if let Some(split) = &self.by_replica {
+                                    let kind = usize::from(crossed(origin, self.replica));
+                                    let pending = &mut pending_split[kind];
+                                    pending.push(us);
+                                    if pending.len() >= 256 {
+                                        split.of(kind).record_all(self.shard, pending);
+                                        pending.clear();
+                                    }
                                 }
                             }
                         }
@@ -161,6 +199,11 @@ impl Subscriber {
             }
         }
         self.latencies.record_all(self.shard, &pending_latencies);
+        if let Some(split) = &self.by_replica {
+            for (kind, pending) in pending_split.iter().enumerate() {
+                split.of(kind).record_all(self.shard, pending);
+            }
+        }
         report.out_of_order = check.out_of_order;
         report.side_out_of_order = check.side_out_of_order;
         drop(ack_tx);
