@@ -105,9 +105,20 @@ impl Timeline {
     /// Puts an older page in front, skipping anything already held. Indexes shift, so
     /// the selection and the view shift with them.
     pub fn prepend(&mut self, page: Vec<Message>) -> usize {
+        // One pass over what we hold, not one per message of the page: with a long
+        // history, a search per message made each page cost page × history.
+        let page_ids: std::collections::HashSet<&str> =
+            page.iter().map(|m| m.message_id.as_str()).collect();
+        let held: std::collections::HashSet<String> = self
+            .messages
+            .iter()
+            .map(|m| m.message_id.as_str())
+            .filter(|id| page_ids.contains(id))
+            .map(str::to_owned)
+            .collect();
         let fresh: Vec<Message> = page
             .into_iter()
-            .filter(|m| self.index_of(&m.message_id).is_none())
+            .filter(|m| !held.contains(m.message_id.as_str()))
             .collect();
         let n = fresh.len();
         self.messages.splice(0..0, fresh);

@@ -350,18 +350,27 @@ pub fn scroll_by(state: &mut State, delta: isize, effects: &mut Vec<Effect>) {
 }
 
 /// The first (from the top) or last message with a row in view.
+///
+/// One walk up from the view's bottom message, each message laid out once: asking
+/// `place` for every message instead lays out all those below it again, k(k+1)/2
+/// layouts for k messages in view on every event (half the ssh gateway's CPU once).
 fn visible_edge(state: &State, top: bool) -> usize {
     let p = pane(state);
-    let (b, _) = anchor(state);
+    let (b, lift) = anchor(state);
     if !top {
         return b;
     }
+    // Rows counted as in `place`: 0 is the pane's top row.
+    let rows = |i| isize::try_from(height_of(state, &p, i)).unwrap_or(isize::MAX / 4);
+    let h = isize::try_from(p.height).unwrap_or(isize::MAX / 4);
+    let lift = isize::try_from(lift).unwrap_or(0);
     let mut i = b;
-    while i > 0 {
-        match place(state, &p, i - 1) {
-            Place::Rows { bottom, .. } if bottom >= 0 => i -= 1,
-            _ => break,
-        }
+    // The top row of message `i`; the one above it ends on the row before, in view
+    // while that row is.
+    let mut top_row = h - 1 + lift - rows(b) + 1;
+    while i > 0 && top_row > 0 {
+        i -= 1;
+        top_row -= rows(i);
     }
     i
 }
@@ -440,5 +449,163 @@ pub fn after_view_change(state: &mut State, effects: &mut Vec<Effect>) {
             room: state.rooms.current.clone(),
             before: first.message_id.clone(),
         }));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::app::event::{Event, NetEvent, Page, PageKind};
+    use crate::app::update;
+    use crate::keymap::KeyMap;
+    use chat_protocol::chat::v1::{Message, ReactionCount, Room, RoomKind};
+
+    /// The definition `visible_edge` must agree with: the topmost message whose bottom
+    /// row `place` puts in the pane, asked message by message.
+    fn visible_top_by_place(state: &State) -> usize {
+        let p = pane(state);
+        let (b, _) = anchor(state);
+        let mut i = b;
+        while i > 0 {
+            match place(state, &p, i - 1) {
+                Place::Rows { bottom, .. } if bottom >= 0 => i -= 1,
+                _ => break,
+            }
+        }
+        i
+    }
+
+    /// Messages of 1 to ~12 rows at 40 columns: wrapped text, line breaks, reactions,
+    /// and a new day every 7 messages (its divider row).
+    fn history(n: usize) -> Vec<Message> {
+        (0..n)
+            .map(|i| Message {
+                message_id: format!("m{i:04}"),
+                room_id: "r-lobby".to_owned(),
+                user_id: format!("u-{}", ["alice", "bob", "me"][i % 3]),
+                user_name: ["alice", "bob", "me"][i % 3].to_owned(),
+                content: match i % 5 {
+                    0 => "short".to_owned(),
+                    1 => "a line that wraps at forty columns, and then goes on ".repeat(i % 7 + 1),
+                    2 => "one\ntwo\nthree".to_owned(),
+                    3 => "see https://example.com/a/very/long/path/that/wraps/too".to_owned(),
+                    _ => "漢字と絵文字 😀 ".repeat(i % 4 + 1),
+                },
+                created_at: Some(prost_types::Timestamp {
+                    seconds: 1_772_323_200 + i64::try_from(i).unwrap_or(0) * 3 * 3600,
+                    nanos: 0,
+                }),
+                reactions: if i % 4 == 0 {
+                    vec![ReactionCount {
+                        emoji: "👍".to_owned(),
+                        count: 1,
+                        user_names: vec!["bob".to_owned()],
+                    }]
+                } else {
+                    Vec::new()
+                },
+                ..Default::default()
+            })
+            .collect()
+    }
+
+    fn client(width: u16, height: u16, messages: Vec<Message>) -> State {
+        let mut state = State::new(crate::app::state::Settings::default(), KeyMap::default());
+        let net = |state: &mut State, event| update(state, Event::Net(event));
+        update(&mut state, Event::Resize(width, height));
+        net(
+            &mut state,
+            NetEvent::SignedIn {
+                user_id: "u-me".to_owned(),
+                user_name: "me".to_owned(),
+            },
+        );
+        net(
+            &mut state,
+            NetEvent::Rooms {
+                public: false,
+                result: Ok(vec![Room {
+                    room_id: "r-lobby".to_owned(),
+                    name: "lobby".to_owned(),
+                    kind: RoomKind::Lobby as i32,
+                    ..Room::default()
+                }]),
+            },
+        );
+        net(
+            &mut state,
+            NetEvent::Page {
+                room: String::new(),
+                kind: PageKind::Newest,
+                result: Ok(Page {
+                    messages,
+                    has_more: false,
+                }),
+            },
+        );
+        state
+    }
+
+    #[test]
+    fn the_visible_top_found_in_one_walk_is_the_one_place_finds_at_every_scroll_position() {
+        for (width, height) in [(40, 12), (80, 24), (200, 60), (30, 8)] {
+            let mut state = client(width, height, history(120));
+            let p = pane_for(&state, true);
+            let mut checked = 0;
+            // Every bottom message with every lift it can have, following or pinned.
+            assert_eq!(visible_edge(&state, true), visible_top_by_place(&state));
+            for b in 0..state.timeline.len() {
+                for lift in 0..height_of(&state, &p, b) {
+                    pin(&mut state, b, lift);
+                    assert_eq!(
+                        visible_edge(&state, true),
+                        visible_top_by_place(&state),
+                        "{width}x{height}, bottom {b}, lift {lift}"
+                    );
+                    checked += 1;
+                }
+            }
+            assert!(checked > 120, "{checked}");
+        }
+    }
+
+    #[test]
+    fn scrolling_many_wrapped_messages_keeps_the_view_and_loads_older_only_at_the_top() {
+        let mut state = client(40, 12, history(200));
+        let mut effects = Vec::new();
+        let posted = |state: &mut State, event_id: u64, n: usize| {
+            let message = history(n + 1).pop();
+            let payload = chat_protocol::chat::v1::event::Payload::MessagePosted(
+                chat_protocol::chat::v1::MessagePosted { message },
+            );
+            let event = chat_protocol::chat::v1::Event {
+                event_id,
+                created_at: None,
+                payload: Some(payload),
+            };
+            update(state, Event::Net(NetEvent::Event(event)));
+        };
+        // Following: a new message keeps the view at the bottom.
+        posted(&mut state, 1, 200);
+        assert!(state.timeline.is_following());
+        assert_eq!(visible_edge(&state, false), 200);
+        // Scrolled up: the view keeps its place as messages arrive below it.
+        state.timeline.has_more = true;
+        page_up(&mut state, false, &mut effects);
+        page_up(&mut state, false, &mut effects);
+        let view = (state.timeline.view_bottom, state.timeline.view_lift);
+        let top = visible_edge(&state, true);
+        assert!(top > 0, "{top}");
+        assert!(effects.is_empty(), "{effects:?}");
+        posted(&mut state, 2, 201);
+        assert_eq!(state.timeline.len(), 202);
+        assert_eq!((state.timeline.view_bottom, state.timeline.view_lift), view);
+        assert_eq!(visible_edge(&state, true), top);
+        // Up to the oldest: the older page is asked for once its first row shows.
+        while visible_edge(&state, true) > 0 {
+            assert!(effects.is_empty(), "asked early: {effects:?}");
+            page_up(&mut state, false, &mut effects);
+        }
+        assert_eq!(effects.len(), 1, "{effects:?}");
     }
 }
