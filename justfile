@@ -79,6 +79,10 @@ bench-big *names:
 ssh-bench *args:
     if [ $# -eq 0 ]; then bash loadgen/scripts/ssh-bench.sh; else cargo build --release --locked --workspace && target/release/chat-ssh-bench "$@"; fi
 
+# The terminal client with a long history (issue 15): chat-tui-bench, 100,000 messages at 200×60 by default; e.g. `just tui-bench --messages 20000`.
+tui-bench *args:
+    cargo run --release --locked -p chat-tui --bin chat-tui-bench -- "$@"
+
 # Database migrations on the configured database: up, down, status.
 migrate action="status" *args:
     cargo run --release -p chat-server -- migrate "$@"
