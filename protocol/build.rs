@@ -18,6 +18,27 @@ fn main() -> Result<(), Box<dyn Error>> {
         out_dir.join("chat_descriptor.bin"),
         descriptors.encode_to_vec(),
     )?;
-    tonic_prost_build::configure().compile_fds(descriptors)?;
+    tonic_prost_build::configure().compile_fds(descriptors.clone())?;
+    compile_wire_server(descriptors, &out_dir)
+}
+
+/// The server side of `chat.v1.ChatService` once more, into `OUT_DIR/wire`, with
+/// `chat.v1.Event` mapped to `wire::EncodedEvent` and every other type to the one already
+/// generated, so this emits only the service (see `src/wire.rs` for why).
+fn compile_wire_server(
+    mut descriptors: prost_types::FileDescriptorSet,
+    out_dir: &std::path::Path,
+) -> Result<(), Box<dyn Error>> {
+    let wire_dir = out_dir.join("wire");
+    fs::create_dir_all(&wire_dir)?;
+    descriptors
+        .file
+        .retain(|file| file.name() == "chat/v1/chat.proto");
+    tonic_prost_build::configure()
+        .build_client(false)
+        .out_dir(wire_dir)
+        .extern_path(".chat.v1.Event", "crate::wire::EncodedEvent")
+        .extern_path(".chat.v1", "crate::chat::v1")
+        .compile_fds(descriptors)?;
     Ok(())
 }

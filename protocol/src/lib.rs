@@ -15,6 +15,8 @@ pub mod chat {
     }
 }
 
+pub mod wire;
+
 /// The encoded `FileDescriptorSet` of every `.proto` file, for gRPC server reflection.
 pub const FILE_DESCRIPTOR_SET: &[u8] =
     include_bytes!(concat!(env!("OUT_DIR"), "/chat_descriptor.bin"));

@@ -16,7 +16,7 @@ use crate::{
     entity::event,
     error::{Error, Result},
 };
-use chat_protocol::chat::v1 as pb;
+use chat_protocol::{chat::v1 as pb, wire::EncodedEvent};
 use prost::Message as _;
 use sea_orm::{ActiveModelTrait, ConnectionTrait, DbBackend, Set, Statement};
 
@@ -68,6 +68,12 @@ async fn announce<C: ConnectionTrait>(db: &C, event_id: i64) -> Result<(), sea_o
 }
 
 /// Decodes a stored event and gives it its id.
+/// A stored event with its id, in the form streams send: no decoding, no re-encoding.
+pub fn encoded(id: i64, payload: &[u8]) -> Result<EncodedEvent> {
+    let id = u64::try_from(id).map_err(Error::internal)?;
+    Ok(EncodedEvent::with_id(id, payload))
+}
+
 pub fn decode(id: i64, payload: &[u8]) -> Result<pb::Event> {
     let mut event = pb::Event::decode(payload).map_err(Error::internal)?;
     event.event_id = u64::try_from(id).map_err(Error::internal)?;

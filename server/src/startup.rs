@@ -19,7 +19,7 @@ use chat_protocol::{
     auth::v1::{
         auth_service_server::AuthServiceServer, gateway_service_server::GatewayServiceServer,
     },
-    chat::v1::chat_service_server::ChatServiceServer,
+    wire::chat_service::chat_service_server::ChatServiceServer,
 };
 use std::{net::SocketAddr, sync::Arc, time::Duration};
 use tokio::net::TcpListener;

@@ -14,7 +14,7 @@ use crate::{
     error::Result,
     events::{self, Audience},
 };
-use chat_protocol::chat::v1 as pb;
+use chat_protocol::{chat::v1 as pb, wire::EncodedEvent};
 use sea_orm::{
     ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
     sea_query::{Expr, Func},
@@ -32,9 +32,11 @@ const BATCH: u64 = 1000;
 
 pub type FeedItem = Arc<FeedEvent>;
 
-/// An event as every live stream gets it: decoded once, with who may receive it.
+/// An event as every live stream gets it: decoded once (to judge its audience and
+/// membership changes) and encoded once (what each stream sends), with who may receive it.
 pub struct FeedEvent {
     pub event: pb::Event,
+    pub wire: EncodedEvent,
     /// `None`: an audience this server does not know (a newer one's); nobody here gets it.
     pub audience: Option<Audience>,
 }
@@ -92,6 +94,7 @@ impl EventFeed {
             for (id, payload, audience) in rows {
                 let event = Arc::new(FeedEvent {
                     event: events::decode(id, &payload)?,
+                    wire: events::encoded(id, &payload)?,
                     audience: Audience::parse(&audience),
                 });
                 self.published.store(id, Ordering::Release);

@@ -14,7 +14,7 @@ use crate::{
     error::{Error, Result},
     events::{self, Recipient, audience::membership_change},
 };
-use chat_protocol::chat::v1 as pb;
+use chat_protocol::{chat::v1 as pb, wire::EncodedEvent};
 use futures::Stream;
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, QueryFilter, Statement, sea_query::Expr,
@@ -89,7 +89,7 @@ async fn pump(
     stream_id: &str,
     handle: &StreamHandle,
     mut live: broadcast::Receiver<FeedItem>,
-    out: &mpsc::Sender<Result<pb::Event, Status>>,
+    out: &mpsc::Sender<Result<EncodedEvent, Status>>,
 ) -> Result<(), Status> {
     // An ack still buffered must land first, or its events would be sent again.
     delivery
@@ -117,7 +117,7 @@ async fn serve(
     session: &session::Model,
     handle: &StreamHandle,
     live: &mut broadcast::Receiver<FeedItem>,
-    out: &mpsc::Sender<Result<pb::Event, Status>>,
+    out: &mpsc::Sender<Result<EncodedEvent, Status>>,
 ) -> Result<(), Status> {
     let slow_after = Duration::from_secs(delivery.settings.slow_subscriber_timeout_secs);
     let mut cursor = 0i64;
@@ -135,7 +135,7 @@ async fn serve(
                 reason: "events were dropped from your backlog; reload with ListMessages".into(),
             })),
         };
-        send(out, notice, slow_after).await?;
+        send(out, EncodedEvent::from(&notice), slow_after).await?;
         cursor = trimmed_up_to;
     }
     cursor = catch_up(delivery, who, &mut rooms, cursor, out, slow_after).await?;
@@ -174,7 +174,7 @@ async fn serve(
                         rooms: &rooms,
                     };
                     if item.audience.as_ref().is_some_and(|a| a.includes(&recipient)) {
-                        send(out, item.event.clone(), slow_after).await?;
+                        send(out, item.wire.clone(), slow_after).await?;
                         cursor = cursor.max(id);
                     }
                     if let Some((room, false)) = &change {
@@ -241,7 +241,7 @@ async fn catch_up(
     who: &Principal,
     rooms: &mut HashSet<String>,
     mut cursor: i64,
-    out: &mpsc::Sender<Result<pb::Event, Status>>,
+    out: &mpsc::Sender<Result<EncodedEvent, Status>>,
     slow_after: Duration,
 ) -> Result<i64, Status> {
     loop {
@@ -260,7 +260,7 @@ async fn catch_up(
                 }
                 None => {}
             }
-            send(out, event, slow_after).await?;
+            send(out, events::encoded(event_id, &payload)?, slow_after).await?;
             cursor = event_id;
         }
         if !full {
@@ -270,8 +270,8 @@ async fn catch_up(
 }
 
 async fn send(
-    out: &mpsc::Sender<Result<pb::Event, Status>>,
-    event: pb::Event,
+    out: &mpsc::Sender<Result<EncodedEvent, Status>>,
+    event: EncodedEvent,
     slow_after: Duration,
 ) -> Result<(), Status> {
     match out.send_timeout(Ok(event), slow_after).await {
@@ -321,12 +321,12 @@ fn session_ended() -> Status {
 
 /// The response stream: the pumped events, then the status the stream ended with.
 pub struct EventStream {
-    events: mpsc::Receiver<Result<pb::Event, Status>>,
+    events: mpsc::Receiver<Result<EncodedEvent, Status>>,
     end: Option<oneshot::Receiver<Status>>,
 }
 
 impl Stream for EventStream {
-    type Item = Result<pb::Event, Status>;
+    type Item = Result<EncodedEvent, Status>;
 
     fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
         match self.events.poll_recv(cx) {

@@ -7,7 +7,7 @@ use crate::{
     error::{Error, Result},
     state::AppState,
 };
-use chat_protocol::chat::v1::{self as pb, chat_service_server::ChatService};
+use chat_protocol::{chat::v1 as pb, wire::chat_service::chat_service_server::ChatService};
 use std::sync::Arc;
 use tonic::{Request, Response, Status};
 
