@@ -139,8 +139,7 @@ fn message(n: usize, rng: &mut Rng) -> Message {
     }
     match rng.below(10) {
         0 => content.push_str(&format!(
-            " see https://example.com/issues/{n}?tab=log#L{w}",
-            w = words
+            " see https://example.com/issues/{n}?tab=log#L{words}"
         )),
         1 => content.push_str(" 今日は会議がありますか"),
         _ => {}
