@@ -39,6 +39,7 @@ fn compile_wire_server(
         .out_dir(wire_dir)
         .extern_path(".chat.v1.Event", "crate::wire::EncodedEvent")
         .extern_path(".chat.v1", "crate::chat::v1")
+        .codec_path("crate::wire::LeanCodec")
         .compile_fds(descriptors)?;
     Ok(())
 }
