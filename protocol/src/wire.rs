@@ -9,14 +9,14 @@
 //! tell. Every other type of the service is the ordinary generated one.
 
 use crate::chat::v1 as pb;
-use std::marker::PhantomData;
-use tonic::codec::{BufferSettings, Codec};
-use tonic_prost::{ProstCodec, ProstDecoder, ProstEncoder};
 use prost::{
     DecodeError, Message,
     bytes::{Buf, BufMut, Bytes},
     encoding::{DecodeContext, WireType, encode_key, encode_varint},
 };
+use std::marker::PhantomData;
+use tonic::codec::{BufferSettings, Codec};
+use tonic_prost::{ProstCodec, ProstDecoder, ProstEncoder};
 
 /// The protobuf encoding of one `chat.v1.Event`. Cloning shares the bytes.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
