@@ -11,6 +11,7 @@ mod m20261202_000005_operations;
 mod m20261202_000006_event_audience;
 mod m20261204_000007_rooms;
 mod m20261206_000008_ssh_keys;
+mod m20261207_000009_queue_session_seq;
 
 pub struct Migrator;
 
@@ -45,6 +46,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000006_event_audience::Migration),
             Box::new(m20261204_000007_rooms::Migration),
             Box::new(m20261206_000008_ssh_keys::Migration),
+            Box::new(m20261207_000009_queue_session_seq::Migration),
         ]
     }
 }

@@ -2,6 +2,7 @@
 //! detection, sign-out, and the per-request session check.
 
 mod names;
+mod session_seq;
 pub mod ssh_keys;
 mod throttle;
 
@@ -144,6 +145,7 @@ async fn open_session(accounts: &Accounts, user: user::Model, how: Opened<'_>) -
     let txn = accounts.db.begin_session_change().await?;
     let created = async {
         let first_event_id = latest_event_id(&txn).await?;
+        let seq = session_seq::next(&txn).await?;
         session::ActiveModel {
             id: Set(session_id.clone()),
             user_id: Set(user.id.clone()),
@@ -152,6 +154,7 @@ async fn open_session(accounts: &Accounts, user: user::Model, how: Opened<'_>) -
             trimmed_up_to: Set(None),
             first_event_id: Set(first_event_id),
             last_subscribed_at: Set(now),
+            seq: Set(seq),
         }
         .insert(&*txn)
         .await?;

@@ -393,7 +393,7 @@ async fn changed(
 /// `user_id`.
 async fn purge_queue(tx: &Tx, user_id: &str, room_id: &str, before_id: i64) -> Result<()> {
     let sessions = Query::select()
-        .column(session::Column::Id)
+        .column(session::Column::Seq)
         .from(session::Entity)
         .and_where(Expr::col(session::Column::UserId).eq(user_id))
         .to_owned();
@@ -404,7 +404,7 @@ async fn purge_queue(tx: &Tx, user_id: &str, room_id: &str, before_id: i64) -> R
         .and_where(Expr::col(event::Column::Id).lt(before_id))
         .to_owned();
     event_queue::Entity::delete_many()
-        .filter(event_queue::Column::SessionId.in_subquery(sessions))
+        .filter(event_queue::Column::SessionSeq.in_subquery(sessions))
         .filter(event_queue::Column::EventId.in_subquery(room_events))
         .exec(tx)
         .await?;

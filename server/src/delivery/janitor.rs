@@ -10,8 +10,8 @@ use crate::{
     error::{Error, Result},
 };
 use sea_orm::{
-    ColumnTrait, Condition, EntityTrait, FromQueryResult, PaginatorTrait, QueryFilter, QueryOrder,
-    QuerySelect,
+    ColumnTrait, Condition, EntityTrait, FromQueryResult, JoinType, PaginatorTrait, QueryFilter,
+    QueryOrder, QuerySelect, RelationTrait,
     sea_query::{Expr, ExprTrait, Func},
 };
 use std::{sync::Arc, time::Duration};
@@ -66,19 +66,22 @@ pub async fn sweep(delivery: &Delivery) -> Result<Sweep> {
 
     // Queues over their cap keep the newest `queue_cap` rows.
     let cap = settings.queue_cap;
-    let crowded: Vec<String> = event_queue::Entity::find()
+    let crowded: Vec<(i64, String)> = event_queue::Entity::find()
         .select_only()
-        .column(event_queue::Column::SessionId)
-        .group_by(event_queue::Column::SessionId)
+        .column(event_queue::Column::SessionSeq)
+        .column(session::Column::Id)
+        .join(JoinType::InnerJoin, event_queue::Relation::Session.def())
+        .group_by(event_queue::Column::SessionSeq)
+        .group_by(session::Column::Id)
         .having(Expr::col(event_queue::Column::EventId).count().gt(cap))
         .into_tuple()
         .all(db)
         .await?;
-    for session_id in crowded {
+    for (session_seq, session_id) in crowded {
         let cut: Option<i64> = event_queue::Entity::find()
             .select_only()
             .column(event_queue::Column::EventId)
-            .filter(event_queue::Column::SessionId.eq(&session_id))
+            .filter(event_queue::Column::SessionSeq.eq(session_seq))
             .order_by_desc(event_queue::Column::EventId)
             .offset(cap)
             .limit(1)
@@ -86,7 +89,7 @@ pub async fn sweep(delivery: &Delivery) -> Result<Sweep> {
             .one(db)
             .await?;
         if let Some(cut) = cut {
-            out.trimmed_rows += trim(delivery, &session_id, cut).await?;
+            out.trimmed_rows += trim(delivery, session_seq, &session_id, cut).await?;
             out.trimmed_sessions += 1;
         }
     }
@@ -104,20 +107,24 @@ pub async fn sweep(delivery: &Delivery) -> Result<Sweep> {
     if let Some(last_old) = last_old {
         #[derive(FromQueryResult)]
         struct Behind {
+            session_seq: i64,
             session_id: String,
             last: i64,
         }
         let behind = event_queue::Entity::find()
             .select_only()
-            .column(event_queue::Column::SessionId)
+            .column(event_queue::Column::SessionSeq)
+            .column_as(session::Column::Id, "session_id")
             .column_as(Expr::col(event_queue::Column::EventId).max(), "last")
+            .join(JoinType::InnerJoin, event_queue::Relation::Session.def())
             .filter(event_queue::Column::EventId.lte(last_old))
-            .group_by(event_queue::Column::SessionId)
+            .group_by(event_queue::Column::SessionSeq)
+            .group_by(session::Column::Id)
             .into_model::<Behind>()
             .all(db)
             .await?;
         for b in behind {
-            out.trimmed_rows += trim(delivery, &b.session_id, b.last).await?;
+            out.trimmed_rows += trim(delivery, b.session_seq, &b.session_id, b.last).await?;
             out.trimmed_sessions += 1;
         }
     }
@@ -153,11 +160,11 @@ pub async fn sweep(delivery: &Delivery) -> Result<Sweep> {
 
 /// Drops the session's queue rows up to `cut`, marks the session for resync, and ends
 /// its live stream so the client resubscribes and learns of it.
-async fn trim(delivery: &Delivery, session_id: &str, cut: i64) -> Result<u64> {
+async fn trim(delivery: &Delivery, session_seq: i64, session_id: &str, cut: i64) -> Result<u64> {
     let txn = delivery.db.begin_write().await?;
     let trimmed = async {
         let removed = event_queue::Entity::delete_many()
-            .filter(event_queue::Column::SessionId.eq(session_id))
+            .filter(event_queue::Column::SessionSeq.eq(session_seq))
             .filter(event_queue::Column::EventId.lte(cut))
             .exec(&*txn)
             .await?
@@ -181,7 +188,8 @@ async fn trim(delivery: &Delivery, session_id: &str, cut: i64) -> Result<u64> {
 pub async fn queue_len(delivery: &Delivery, session_id: &str) -> Result<u64> {
     delivery.acks.flush(&delivery.db).await?;
     Ok(event_queue::Entity::find()
-        .filter(event_queue::Column::SessionId.eq(session_id))
+        .join(JoinType::InnerJoin, event_queue::Relation::Session.def())
+        .filter(session::Column::Id.eq(session_id))
         .count(delivery.db.conn())
         .await?)
 }

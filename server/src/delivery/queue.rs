@@ -10,10 +10,11 @@ use sea_orm::{
     QuerySelect, RelationTrait, Statement,
 };
 
-/// The session's queued events after `cursor`, oldest first: (event id, stored payload).
+/// The queued events of the session numbered `session_seq` after `cursor`, oldest first:
+/// (event id, stored payload).
 pub async fn fetch<C: ConnectionTrait>(
     db: &C,
-    session_id: &str,
+    session_seq: i64,
     cursor: i64,
     limit: u64,
 ) -> Result<Vec<(i64, Vec<u8>)>> {
@@ -22,7 +23,7 @@ pub async fn fetch<C: ConnectionTrait>(
         .column(event_queue::Column::EventId)
         .column(event::Column::Payload)
         .join(JoinType::InnerJoin, event_queue::Relation::Event.def())
-        .filter(event_queue::Column::SessionId.eq(session_id))
+        .filter(event_queue::Column::SessionSeq.eq(session_seq))
         .filter(event_queue::Column::EventId.gt(cursor))
         .order_by_asc(event_queue::Column::EventId)
         .limit(limit)
@@ -77,17 +78,20 @@ impl Operation for AckMarks {
     }
 }
 
-// The parameter is a JSON array of [session_id, up_to] pairs. Both plans look each pair up
-// in the queue's primary key (session_id, event_id).
-const SQLITE_DELETE_ACKED: &str = "DELETE FROM event_queue WHERE (session_id, event_id) IN ( \
-    SELECT q.session_id, q.event_id FROM json_each(?) AS m JOIN event_queue AS q \
-    ON q.session_id = json_extract(m.value, '$[0]') AND q.event_id <= json_extract(m.value, '$[1]'))";
+// The parameter is a JSON array of [session_id, up_to] pairs. Both plans find each
+// session's number by its primary key, then its rows in the queue's primary key
+// (session_seq, event_id).
+const SQLITE_DELETE_ACKED: &str = "DELETE FROM event_queue WHERE (session_seq, event_id) IN ( \
+    SELECT q.session_seq, q.event_id FROM json_each(?) AS m \
+    JOIN sessions AS s ON s.id = json_extract(m.value, '$[0]') \
+    JOIN event_queue AS q ON q.session_seq = s.seq AND q.event_id <= json_extract(m.value, '$[1]'))";
 const SQLITE_CLEAR_RESYNC: &str = "UPDATE sessions SET trimmed_up_to = NULL \
     WHERE trimmed_up_to IS NOT NULL AND EXISTS ( \
     SELECT 1 FROM json_each(?) AS m WHERE json_extract(m.value, '$[0]') = sessions.id \
     AND sessions.trimmed_up_to <= json_extract(m.value, '$[1]'))";
-const PG_DELETE_ACKED: &str = "DELETE FROM event_queue AS q USING jsonb_array_elements($1::jsonb) AS m \
-    WHERE q.session_id = m ->> 0 AND q.event_id <= (m ->> 1)::bigint";
+const PG_DELETE_ACKED: &str = "DELETE FROM event_queue AS q \
+    USING jsonb_array_elements($1::jsonb) AS m JOIN sessions AS s ON s.id = m ->> 0 \
+    WHERE q.session_seq = s.seq AND q.event_id <= (m ->> 1)::bigint";
 const PG_CLEAR_RESYNC: &str = "UPDATE sessions AS s SET trimmed_up_to = NULL \
     FROM jsonb_array_elements($1::jsonb) AS m \
     WHERE s.trimmed_up_to IS NOT NULL AND s.id = m ->> 0 AND s.trimmed_up_to <= (m ->> 1)::bigint";

@@ -1,10 +1,15 @@
 //! One Subscribe stream: the session's unacked backlog first, read from its queue past a
 //! cursor, then live events from the process-wide feed past the same cursor, so the switch
-//! from backlog to live can neither skip nor repeat an event. A task pumps events into a bounded channel; a client that stops reading
-//! fills the channel, and after a grace period its stream is ended with
-//! RESOURCE_EXHAUSTED, without ever holding up posting or other streams.
+//! from backlog to live can neither skip nor repeat an event. A task pumps events into a
+//! bounded channel; a client that stops reading fills the channel, and after a grace
+//! period its stream is ended with RESOURCE_EXHAUSTED, without ever holding up posting or
+//! other streams.
 
-use super::{feed::FeedItem, presence, queue, registry::StreamHandle};
+use super::{
+    feed::{FeedEvent, FeedItem},
+    presence, queue,
+    registry::StreamHandle,
+};
 use crate::{
     auth::Principal,
     db::Db,
@@ -27,7 +32,10 @@ use std::{
     time::Duration,
 };
 use tokio::sync::{
-    broadcast::{self, error::RecvError},
+    broadcast::{
+        self,
+        error::{RecvError, TryRecvError},
+    },
     mpsc, oneshot,
 };
 use tonic::Status;
@@ -89,7 +97,7 @@ async fn pump(
     stream_id: &str,
     handle: &StreamHandle,
     mut live: broadcast::Receiver<FeedItem>,
-    out: &mpsc::Sender<Result<EncodedEvent, Status>>,
+    out: &mpsc::Sender<EncodedEvent>,
 ) -> Result<(), Status> {
     // An ack still buffered must land first, or its events would be sent again.
     delivery
@@ -117,7 +125,7 @@ async fn serve(
     session: &session::Model,
     handle: &StreamHandle,
     live: &mut broadcast::Receiver<FeedItem>,
-    out: &mpsc::Sender<Result<EncodedEvent, Status>>,
+    out: &mpsc::Sender<EncodedEvent>,
 ) -> Result<(), Status> {
     let slow_after = Duration::from_secs(delivery.settings.slow_subscriber_timeout_secs);
     let mut cursor = 0i64;
@@ -138,7 +146,16 @@ async fn serve(
         send(out, EncodedEvent::from(&notice), slow_after).await?;
         cursor = trimmed_up_to;
     }
-    cursor = catch_up(delivery, who, &mut rooms, cursor, out, slow_after).await?;
+    cursor = catch_up(
+        delivery,
+        who,
+        session.seq,
+        &mut rooms,
+        cursor,
+        out,
+        slow_after,
+    )
+    .await?;
     // Whatever the feed still holds up to `known` came (or will not come) by the queue.
     cursor = cursor.max(known);
 
@@ -149,51 +166,111 @@ async fn serve(
     let mut session_check =
         tokio::time::interval(delivery.settings.poll_interval() * SESSION_CHECK_POLLS);
     session_check.reset();
+    // Made once, not on every turn of the loop: each would register with its token or
+    // channel when first polled and deregister when dropped, for every event on every
+    // stream.
+    let shutdown = delivery.shutdown.cancelled();
+    let stopped = handle.stop.cancelled();
+    let gone = out.closed();
+    tokio::pin!(shutdown, stopped, gone);
+    let mut live_state = Live {
+        who,
+        rooms,
+        cursor,
+        created_after,
+    };
     loop {
-        tokio::select! {
-            () = delivery.shutdown.cancelled() => return Err(Status::unavailable("the server is shutting down")),
-            () = handle.stop.cancelled() => return Err(handle.reason()),
-            () = out.closed() => return Ok(()),
-            item = live.recv() => match item {
-                Ok(item) => {
-                    let id = i64::try_from(item.event.event_id).unwrap_or(i64::MAX);
-                    // Ids on a stream strictly increase (api.md "Ordering"), so this
-                    // also skips a live-only PresenceChanged that committed while the
-                    // backlog was being sent: clients read ListMembers after subscribing.
-                    if id <= cursor || id <= created_after {
-                        continue;
-                    }
-                    // A join counts before it is judged, a leave after it is delivered.
-                    let change = membership_change(&item.event, &who.user_id, &who.user_name);
-                    if let Some((room, true)) = &change {
-                        rooms.insert(room.clone());
-                    }
-                    let recipient = Recipient {
-                        session_id: &who.session_id,
-                        user_id: &who.user_id,
-                        rooms: &rooms,
-                    };
-                    if item.audience.as_ref().is_some_and(|a| a.includes(&recipient)) {
-                        send(out, item.wire.clone(), slow_after).await?;
-                        cursor = cursor.max(id);
-                    }
-                    if let Some((room, false)) = &change {
-                        rooms.remove(room);
-                    }
-                }
-                // Fell behind the feed's buffer: the queue in the database has it all.
-                Err(RecvError::Lagged(_)) => {
-                    cursor = catch_up(delivery, who, &mut rooms, cursor, out, slow_after).await?;
-                }
-                Err(RecvError::Closed) => return Err(Status::unavailable("the server is shutting down")),
-            },
+        let mut next = tokio::select! {
+            () = &mut shutdown => return Err(Status::unavailable("the server is shutting down")),
+            () = &mut stopped => return Err(handle.reason()),
+            () = &mut gone => return Ok(()),
+            item = live.recv() => Some(item),
             _ = session_check.tick() => {
                 // Notices a session ended or expired elsewhere (e.g. on another replica).
                 if find_session(delivery, who).await?.is_none() {
                     return Err(session_ended());
                 }
+                None
             }
+        };
+        // Whatever else the feed already holds goes out before the next wait.
+        while let Some(item) = next {
+            match item {
+                Ok(item) => live_state.offer(&item, out, slow_after).await?,
+                // Fell behind the feed's buffer: the queue in the database has it all.
+                Err(RecvError::Lagged(_)) => {
+                    live_state.cursor = catch_up(
+                        delivery,
+                        who,
+                        session.seq,
+                        &mut live_state.rooms,
+                        live_state.cursor,
+                        out,
+                        slow_after,
+                    )
+                    .await?;
+                }
+                Err(RecvError::Closed) => {
+                    return Err(Status::unavailable("the server is shutting down"));
+                }
+            }
+            next = match live.try_recv() {
+                Ok(item) => Some(Ok(item)),
+                Err(TryRecvError::Empty) => None,
+                Err(TryRecvError::Lagged(n)) => Some(Err(RecvError::Lagged(n))),
+                Err(TryRecvError::Closed) => Some(Err(RecvError::Closed)),
+            };
         }
+    }
+}
+
+/// A live stream's position: what it has sent and which rooms it follows.
+struct Live<'a> {
+    who: &'a Principal,
+    rooms: HashSet<String>,
+    /// The highest event id sent (or known to have come by the queue).
+    cursor: i64,
+    /// The session's creation point: later events of its audience are in its queue.
+    created_after: i64,
+}
+
+impl Live<'_> {
+    /// Sends the feed's event if this stream should get it.
+    async fn offer(
+        &mut self,
+        item: &FeedEvent,
+        out: &mpsc::Sender<EncodedEvent>,
+        slow_after: Duration,
+    ) -> Result<(), Status> {
+        let id = i64::try_from(item.event.event_id).unwrap_or(i64::MAX);
+        // Ids on a stream strictly increase (api.md "Ordering"), so this also skips a
+        // live-only PresenceChanged that committed while the backlog was being sent:
+        // clients read ListMembers after subscribing.
+        if id <= self.cursor || id <= self.created_after {
+            return Ok(());
+        }
+        // A join counts before it is judged, a leave after it is delivered.
+        let change = membership_change(&item.event, &self.who.user_id, &self.who.user_name);
+        if let Some((room, true)) = &change {
+            self.rooms.insert(room.clone());
+        }
+        let recipient = Recipient {
+            session_id: &self.who.session_id,
+            user_id: &self.who.user_id,
+            rooms: &self.rooms,
+        };
+        if item
+            .audience
+            .as_ref()
+            .is_some_and(|a| a.includes(&recipient))
+        {
+            send(out, item.wire.clone(), slow_after).await?;
+            self.cursor = self.cursor.max(id);
+        }
+        if let Some((room, false)) = &change {
+            self.rooms.remove(room);
+        }
+        Ok(())
     }
 }
 
@@ -239,13 +316,14 @@ const SESSION_CHECK_POLLS: u32 = 10;
 async fn catch_up(
     delivery: &Delivery,
     who: &Principal,
+    session_seq: i64,
     rooms: &mut HashSet<String>,
     mut cursor: i64,
-    out: &mpsc::Sender<Result<EncodedEvent, Status>>,
+    out: &mpsc::Sender<EncodedEvent>,
     slow_after: Duration,
 ) -> Result<i64, Status> {
     loop {
-        let batch = queue::fetch(delivery.db.conn(), &who.session_id, cursor, BATCH)
+        let batch = queue::fetch(delivery.db.conn(), session_seq, cursor, BATCH)
             .await
             .map_err(Status::from)?;
         let full = batch.len() as u64 == BATCH;
@@ -270,11 +348,11 @@ async fn catch_up(
 }
 
 async fn send(
-    out: &mpsc::Sender<Result<EncodedEvent, Status>>,
+    out: &mpsc::Sender<EncodedEvent>,
     event: EncodedEvent,
     slow_after: Duration,
 ) -> Result<(), Status> {
-    match out.send_timeout(Ok(event), slow_after).await {
+    match out.send_timeout(event, slow_after).await {
         Ok(()) => Ok(()),
         Err(mpsc::error::SendTimeoutError::Timeout(_)) => {
             crate::metrics::get().slow_subscriber_cut_off();
@@ -321,7 +399,9 @@ fn session_ended() -> Status {
 
 /// The response stream: the pumped events, then the status the stream ended with.
 pub struct EventStream {
-    events: mpsc::Receiver<Result<EncodedEvent, Status>>,
+    /// Only events: a slot is as small as `Bytes`, and a stream's channel holds a block of
+    /// them for its whole life (the status, far larger, comes once through `end`).
+    events: mpsc::Receiver<EncodedEvent>,
     end: Option<oneshot::Receiver<Status>>,
 }
 
@@ -330,7 +410,7 @@ impl Stream for EventStream {
 
     fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
         match self.events.poll_recv(cx) {
-            Poll::Ready(Some(item)) => Poll::Ready(Some(item)),
+            Poll::Ready(Some(event)) => Poll::Ready(Some(Ok(event))),
             Poll::Pending => Poll::Pending,
             Poll::Ready(None) => {
                 let ended = self.end.take().and_then(|mut rx| rx.try_recv().ok());

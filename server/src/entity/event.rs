@@ -51,7 +51,10 @@ impl ActiveModelBehavior for ActiveModel {
             let recipients = recipients.expr(Expr::val(model.id)).to_owned();
             let fan_out = Query::insert()
                 .into_table(event_queue::Entity)
-                .columns([event_queue::Column::SessionId, event_queue::Column::EventId])
+                .columns([
+                    event_queue::Column::SessionSeq,
+                    event_queue::Column::EventId,
+                ])
                 .select_from(recipients)
                 .map_err(|e| DbErr::Custom(format!("fan-out query: {e}")))?
                 .to_owned();

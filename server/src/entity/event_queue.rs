@@ -5,7 +5,8 @@ use sea_orm::entity::prelude::*;
 #[sea_orm(table_name = "event_queue")]
 pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]
-    pub session_id: String,
+    /// The session's `seq`.
+    pub session_seq: i64,
     #[sea_orm(primary_key, auto_increment = false)]
     pub event_id: i64,
 }
@@ -18,6 +19,12 @@ pub enum Relation {
         to = "super::event::Column::Id"
     )]
     Event,
+    #[sea_orm(
+        belongs_to = "super::session::Entity",
+        from = "Column::SessionSeq",
+        to = "super::session::Column::Seq"
+    )]
+    Session,
 }
 
 impl ActiveModelBehavior for ActiveModel {}

@@ -78,14 +78,14 @@ impl Audience {
         }
     }
 
-    /// The ids of the sessions that receive an event recorded at `at_ms`, as a subquery
+    /// The queue keys (`seq`) of the sessions that receive an event recorded at `at_ms`, as a subquery
     /// for the fan-out's single `INSERT … SELECT`; `None` for a live-only event.
     pub fn recipients(&self, at_ms: i64) -> Option<SelectStatement> {
         let live = Expr::col((session::Entity, session::Column::ExpiresAt)).gt(at_ms);
         match self {
             Self::Everyone => Some(
                 Query::select()
-                    .column((session::Entity, session::Column::Id))
+                    .column((session::Entity, session::Column::Seq))
                     .from(session::Entity)
                     .and_where(live)
                     .to_owned(),
@@ -94,7 +94,7 @@ impl Audience {
             // user index finds their sessions.
             Self::Room(room) => Some(
                 Query::select()
-                    .column((session::Entity, session::Column::Id))
+                    .column((session::Entity, session::Column::Seq))
                     .from(room_member::Entity)
                     .inner_join(
                         session::Entity,

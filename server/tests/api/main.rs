@@ -11,6 +11,7 @@ mod hardening;
 mod helpers;
 mod mentions;
 mod messages;
+mod migration;
 mod presence;
 mod raw;
 mod reactions;

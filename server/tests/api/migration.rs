@@ -1,0 +1,74 @@
+//! The migration that keys the event queue by a session number instead of the session id
+//! keeps every queued event, down and up again, on a database a server is using.
+
+use crate::helpers::*;
+use migration::{Migrator, MigratorTrait};
+use sea_orm::{ConnectionTrait, DatabaseConnection, Statement};
+
+/// (session id, event id) of every queued event, in order, read through `sql`.
+async fn queued(conn: &DatabaseConnection, sql: &str) -> Vec<(String, i64)> {
+    let rows = conn
+        .query_all_raw(Statement::from_string(conn.get_database_backend(), sql))
+        .await
+        .expect("read the queue");
+    rows.iter()
+        .map(|row| {
+            (
+                row.try_get_by_index::<String>(0).expect("session id"),
+                row.try_get_by_index::<i64>(1).expect("event id"),
+            )
+        })
+        .collect()
+}
+
+const BY_NUMBER: &str = "SELECT s.id, q.event_id FROM event_queue AS q \
+    JOIN sessions AS s ON s.seq = q.session_seq ORDER BY s.id, q.event_id";
+const BY_ID: &str = "SELECT session_id, event_id FROM event_queue ORDER BY session_id, event_id";
+
+async fn one_number(conn: &DatabaseConnection, sql: &str) -> i64 {
+    let row = conn
+        .query_one_raw(Statement::from_string(conn.get_database_backend(), sql))
+        .await
+        .expect("query")
+        .expect("a row");
+    row.try_get_by_index::<i64>(0).expect("a number")
+}
+
+#[tokio::test]
+async fn numbering_the_sessions_keeps_every_queued_event_both_ways() {
+    let app = spawn_app().await;
+    let (alice, bob) = (app.user("alice").await, app.user("bob").await);
+    let phone = app.sign_in("bob").await;
+    let first = alice
+        .send("queued across the migration")
+        .await
+        .expect("send");
+    let conn = app.state.db.conn();
+    let newest_event = one_number(conn, "SELECT MAX(id) FROM events").await;
+    phone.ack(u64::try_from(newest_event).expect("an id")).await;
+    let before = queued(conn, BY_NUMBER).await;
+    // alice's, bob's and not the phone's (it acknowledged everything).
+    assert_eq!(before.len(), 2, "{before:?}");
+
+    Migrator::down(conn, Some(1)).await.expect("down");
+    assert_eq!(queued(conn, BY_ID).await, before);
+    Migrator::up(conn, None).await.expect("up again");
+    assert_eq!(queued(conn, BY_NUMBER).await, before);
+    let highest = one_number(conn, "SELECT MAX(seq) FROM sessions").await;
+    let numbered = one_number(conn, "SELECT COUNT(DISTINCT seq) FROM sessions").await;
+    assert_eq!(numbered, 3, "every session has a number of its own");
+    let last_given = one_number(
+        conn,
+        "SELECT CAST(value AS bigint) FROM server_meta WHERE key = 'last_session_seq'",
+    )
+    .await;
+    assert_eq!(last_given, highest);
+
+    // The queue still serves its session, and a new session gets a new number.
+    let mut events = bob.subscribe().await;
+    let event = events.next_non_presence().await;
+    assert_eq!(posted(&event).message_id, first.message_id);
+    app.sign_in("alice").await;
+    let newest = one_number(conn, "SELECT MAX(seq) FROM sessions").await;
+    assert_eq!(newest, highest + 1);
+}
