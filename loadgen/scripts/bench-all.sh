@@ -49,8 +49,9 @@ run_if pg100      --spawn "$PG_URL" --subscribers 100 --posters 4 --reactors 4 -
 run_if rooms50    --spawn sqlite   --subscribers 1000 --rooms 50 --posters 4 --reactors 4 --duration 10
 run_if idle5000   --spawn sqlite   --subscribers 5000 --sessions-per-user 5 --connections 50 --idle --settle 5
 
-# Issue 15's big scenarios. Sign-ins are Argon2 hashes (~120 a second on 2 cores):
-# --sessions-per-user (the server's max_sessions_per_user is 20) saves sign-ups only.
+# Issue 15's big scenarios. Sign-ups and password sign-ins are Argon2 hashes (~120 a
+# second on 2 cores); with --sessions-per-user (the server's max_sessions_per_user is 20)
+# a spawned chat-server's users open their later sessions with an ssh key (no hash).
 run_named pg1000      --spawn "$PG_URL" --subscribers 1000 --posters 4 --reactors 4 --duration 10
 run_named sqlite10000 --spawn sqlite --subscribers 10000 --sessions-per-user 20 --connections 64 \
   --posters 4 --reactors 4 --duration 10 --settle 5 --drain-timeout 120

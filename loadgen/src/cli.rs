@@ -114,7 +114,8 @@ pub struct Args {
     #[arg(long, default_value_t = 8)]
     pub signup_parallelism: usize,
 
-    /// Subscriber sessions per subscriber user (more than one saves sign-ups for --idle).
+    /// Subscriber sessions per subscriber user (more than one saves sign-ups for --idle;
+    /// on a spawned chat-server the later ones sign in with an ssh key, saving the hash).
     #[arg(long, default_value_t = 1)]
     pub sessions_per_user: usize,
 

@@ -328,7 +328,14 @@ async fn drive(args: &Args, urls: &[String], servers: &[SpawnedServer]) -> Resul
         args.signup_parallelism
     ));
     let setup_started = Instant::now();
-    let mut accounts = client::create(controls[0].clone(), wanted, args.signup_parallelism).await?;
+    let gateway = servers.first().and_then(|s| s.gateway_secret);
+    let mut accounts = client::create(
+        controls[0].clone(),
+        wanted,
+        args.signup_parallelism,
+        gateway,
+    )
+    .await?;
     let setup_secs = setup_started.elapsed().as_secs_f64();
     let reactor_sessions: Vec<_> = accounts
         .split_off(subscriber_users + posters)

@@ -14,6 +14,9 @@ use std::{
 use tokio::process::{Child, Command};
 
 const JWT_SECRET: &str = "chat-loadgen-secret-chat-loadgen-secret!";
+/// The spawned chat-server trusts chat-loadgen as its ssh gateway, so that a user's
+/// second and later sessions can be opened with a key instead of a password hash.
+const GATEWAY_SECRET: &str = "chat-loadgen-gateway-chat-loadgen-gateway!";
 
 pub struct SpawnedServer {
     child: Child,
@@ -21,6 +24,9 @@ pub struct SpawnedServer {
     pub url: String,
     /// The database kind, for the report.
     pub database: &'static str,
+    /// What the server trusts as its ssh gateway (`None`: the reference server, which
+    /// has no gateway service).
+    pub gateway_secret: Option<&'static str>,
     postgres: Option<ScratchDatabase>,
     _dir: tempfile::TempDir,
 }
@@ -96,6 +102,7 @@ impl SpawnedServer {
             .env("CHAT__SERVER__MAX_CONNECTIONS_PER_IP", "100000")
             .env("CHAT__SERVER__MAX_CONNECTIONS", "100000")
             .env("JWT_SECRET_KEY", JWT_SECRET)
+            .env("CHAT__AUTH__GATEWAY_SECRET", GATEWAY_SECRET)
             .current_dir(dir.path())
             .stdin(Stdio::null())
             .stdout(Stdio::null())
@@ -163,6 +170,7 @@ impl SpawnedServer {
             pid,
             url: format!("http://127.0.0.1:{port}"),
             database,
+            gateway_secret: (database != REFERENCE).then_some(GATEWAY_SECRET),
             postgres,
             _dir: dir,
         };
