@@ -6,6 +6,10 @@
 use chat_protocol::chat::v1::{self as pb, chat_service_client::ChatServiceClient};
 use std::{
     collections::{BTreeMap, HashSet},
+    sync::{
+        Arc,
+        atomic::{AtomicUsize, Ordering},
+    },
     time::Duration,
 };
 use tokio_stream::StreamExt;
@@ -79,9 +83,11 @@ async fn every_committed_event_survives_a_kill_9() {
 
     // Four posters post as fast as they can, so that several Sends are in flight when
     // the server dies; each remembers the Sends that were confirmed.
+    let confirmed_so_far = Arc::new(AtomicUsize::new(0));
     let mut posters = Vec::new();
     for p in 0..4 {
         let channel = channel.clone();
+        let confirmed_so_far = confirmed_so_far.clone();
         let token = account(channel.clone(), &format!("poster{p}")).await;
         posters.push(tokio::spawn(async move {
             let mut chat = ChatServiceClient::new(channel);
@@ -93,12 +99,15 @@ async fn every_committed_event_survives_a_kill_9() {
                     ..Default::default()
                 };
                 match chat.send(authed(req, &token)).await {
-                    Ok(r) => confirmed.push(
-                        r.into_inner()
-                            .message
-                            .map(|m| m.message_id)
-                            .unwrap_or_default(),
-                    ),
+                    Ok(r) => {
+                        confirmed.push(
+                            r.into_inner()
+                                .message
+                                .map(|m| m.message_id)
+                                .unwrap_or_default(),
+                        );
+                        confirmed_so_far.fetch_add(1, Ordering::Relaxed);
+                    }
                     Err(_) => break, // the server died mid-call
                 }
             }
@@ -106,10 +115,15 @@ async fn every_committed_event_survives_a_kill_9() {
         }));
     }
 
-    // The watcher reads until it has seen 60 posts, then the server is killed mid-flight.
+    // The watcher reads until it has seen 60 posts and the posters have had 60 answered
+    // (a post reaches the watcher as soon as it commits, possibly before its poster has
+    // the answer), then the server is killed mid-flight.
     let mut seen = BTreeMap::new();
     let mut chat = ChatServiceClient::new(channel.clone());
-    read_events(&mut chat, &watcher_token, &mut seen, |s| s.len() >= 60).await;
+    read_events(&mut chat, &watcher_token, &mut seen, |s| {
+        s.len() >= 60 && confirmed_so_far.load(Ordering::Relaxed) >= 60
+    })
+    .await;
     server.kill9().await;
     let mut confirmed = Vec::new();
     for poster in posters {

@@ -65,16 +65,7 @@ pub fn open(delivery: Arc<Delivery>, who: Principal) -> EventStream {
             .streams
             .unregister(&who.session_id, handle.generation);
         metrics.open_streams.dec();
-        // A replaced stream's lease goes only once its successor holds one.
-        handle.successor_settled(LEASE_HANDOVER).await;
-        let closed = presence::Closed {
-            stream_id,
-            user_id: who.user_id.clone(),
-        };
-        if let Err(e) = delivery.db.write(closed).await {
-            // The presence sweep drops the lease (at the latest when it expires).
-            tracing::debug!(error = %e, "could not record the stream's end");
-        }
+        Box::pin(release_lease(&delivery, &who, &handle, stream_id)).await;
         match outcome {
             Ok(()) => tracing::debug!(session_id = %who.session_id, "stream closed by the client"),
             Err(status) => {
@@ -90,7 +81,30 @@ pub fn open(delivery: Arc<Delivery>, who: Principal) -> EventStream {
     }
 }
 
+/// The stream's presence lease goes, once the stream that replaced it (if one did) holds
+/// its own, so the user does not blink offline between the two.
+async fn release_lease(
+    delivery: &Delivery,
+    who: &Principal,
+    handle: &StreamHandle,
+    stream_id: String,
+) {
+    handle.successor_settled(LEASE_HANDOVER).await;
+    let closed = presence::Closed {
+        stream_id,
+        user_id: who.user_id.clone(),
+    };
+    if let Err(e) = delivery.db.write(closed).await {
+        // The presence sweep drops the lease (at the latest when it expires).
+        tracing::debug!(error = %e, "could not record the stream's end");
+    }
+}
+
 /// Runs until the client goes away (`Ok`) or the stream must end with a status.
+///
+/// The database calls of the start and of the rare turns of the live loop are boxed: an
+/// async function is as large as its largest await, and what a task is while it waits
+/// for the next event is what every open stream keeps for its whole life.
 async fn pump(
     delivery: &Delivery,
     who: &Principal,
@@ -99,6 +113,19 @@ async fn pump(
     mut live: broadcast::Receiver<FeedItem>,
     out: &mpsc::Sender<EncodedEvent>,
 ) -> Result<(), Status> {
+    let state = Box::pin(start(delivery, who, stream_id, handle, out)).await?;
+    serve(delivery, handle, state, &mut live, out).await
+}
+
+/// Registers the stream (its lease) and sends the backlog; returns where live events
+/// take over.
+async fn start<'a>(
+    delivery: &Delivery,
+    who: &'a Principal,
+    stream_id: &str,
+    handle: &StreamHandle,
+    out: &mpsc::Sender<EncodedEvent>,
+) -> Result<Live<'a>, Status> {
     // An ack still buffered must land first, or its events would be sent again.
     delivery
         .acks
@@ -116,17 +143,16 @@ async fn pump(
     };
     delivery.db.write(opened).await.map_err(Status::from)?;
     handle.settled.cancel();
-    serve(delivery, who, &session, handle, &mut live, out).await
+    backlog(delivery, who, &session, out).await
 }
 
-async fn serve(
+/// The resync notice if the backlog was trimmed, then the queued events.
+async fn backlog<'a>(
     delivery: &Delivery,
-    who: &Principal,
+    who: &'a Principal,
     session: &session::Model,
-    handle: &StreamHandle,
-    live: &mut broadcast::Receiver<FeedItem>,
     out: &mpsc::Sender<EncodedEvent>,
-) -> Result<(), Status> {
+) -> Result<Live<'a>, Status> {
     let slow_after = Duration::from_secs(delivery.settings.slow_subscriber_timeout_secs);
     let mut cursor = 0i64;
     // The user's rooms as of event `known`, read in one statement: every event up to it
@@ -157,12 +183,28 @@ async fn serve(
     )
     .await?;
     // Whatever the feed still holds up to `known` came (or will not come) by the queue.
-    cursor = cursor.max(known);
-
     // Live: an event of the session's audience recorded after the session began is in its
     // queue (the fan-out used the same definition), so the feed's copy can be sent
     // without asking the database.
-    let created_after = session.first_event_id;
+    Ok(Live {
+        who,
+        rooms,
+        cursor: cursor.max(known),
+        created_after: session.first_event_id,
+        session_seq: session.seq,
+        slow_after,
+    })
+}
+
+/// Live events from the feed, until the stream ends.
+async fn serve(
+    delivery: &Delivery,
+    handle: &StreamHandle,
+    mut live_state: Live<'_>,
+    live: &mut broadcast::Receiver<FeedItem>,
+    out: &mpsc::Sender<EncodedEvent>,
+) -> Result<(), Status> {
+    let who = live_state.who;
     let mut session_check =
         tokio::time::interval(delivery.settings.poll_interval() * SESSION_CHECK_POLLS);
     session_check.reset();
@@ -173,12 +215,6 @@ async fn serve(
     let stopped = handle.stop.cancelled();
     let gone = out.closed();
     tokio::pin!(shutdown, stopped, gone);
-    let mut live_state = Live {
-        who,
-        rooms,
-        cursor,
-        created_after,
-    };
     loop {
         let mut next = tokio::select! {
             () = &mut shutdown => return Err(Status::unavailable("the server is shutting down")),
@@ -187,7 +223,7 @@ async fn serve(
             item = live.recv() => Some(item),
             _ = session_check.tick() => {
                 // Notices a session ended or expired elsewhere (e.g. on another replica).
-                if find_session(delivery, who).await?.is_none() {
+                if Box::pin(find_session(delivery, who)).await?.is_none() {
                     return Err(session_ended());
                 }
                 None
@@ -196,18 +232,18 @@ async fn serve(
         // Whatever else the feed already holds goes out before the next wait.
         while let Some(item) = next {
             match item {
-                Ok(item) => live_state.offer(&item, out, slow_after).await?,
+                Ok(item) => live_state.offer(&item, out).await?,
                 // Fell behind the feed's buffer: the queue in the database has it all.
                 Err(RecvError::Lagged(_)) => {
-                    live_state.cursor = catch_up(
+                    live_state.cursor = Box::pin(catch_up(
                         delivery,
                         who,
-                        session.seq,
+                        live_state.session_seq,
                         &mut live_state.rooms,
                         live_state.cursor,
                         out,
-                        slow_after,
-                    )
+                        live_state.slow_after,
+                    ))
                     .await?;
                 }
                 Err(RecvError::Closed) => {
@@ -232,6 +268,10 @@ struct Live<'a> {
     cursor: i64,
     /// The session's creation point: later events of its audience are in its queue.
     created_after: i64,
+    /// The session's number, which keys its queue.
+    session_seq: i64,
+    /// How long a send may wait for room in the stream's channel.
+    slow_after: Duration,
 }
 
 impl Live<'_> {
@@ -240,7 +280,6 @@ impl Live<'_> {
         &mut self,
         item: &FeedEvent,
         out: &mpsc::Sender<EncodedEvent>,
-        slow_after: Duration,
     ) -> Result<(), Status> {
         let id = i64::try_from(item.event.event_id).unwrap_or(i64::MAX);
         // Ids on a stream strictly increase (api.md "Ordering"), so this also skips a
@@ -264,7 +303,7 @@ impl Live<'_> {
             .as_ref()
             .is_some_and(|a| a.includes(&recipient))
         {
-            send(out, item.wire.clone(), slow_after).await?;
+            send(out, item.wire.clone(), self.slow_after).await?;
             self.cursor = self.cursor.max(id);
         }
         if let Some((room, false)) = &change {
