@@ -2,13 +2,15 @@
 
 use crate::{
     db::{Db, Decision, Operation, Tx, Written},
+    domain::now_ms,
     entity::{event, event_queue},
-    error::Result,
+    error::{Error, Result},
 };
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, JoinType, QueryFilter, QueryOrder,
     QuerySelect, RelationTrait, Statement,
 };
+use std::collections::HashSet;
 
 /// The queued events of the session numbered `session_seq` after `cursor`, oldest first:
 /// (event id, stored payload).
@@ -34,49 +36,99 @@ pub async fn fetch<C: ConnectionTrait>(
 
 /// Cumulative acknowledgements for several sessions at once: each removes everything up
 /// to and including its mark, and clears the session's resync mark once the client has
-/// acknowledged the ResyncRequired notice.
+/// acknowledged the ResyncRequired notice. Only the marks of live sessions (not expired,
+/// the account not disabled) are written; returns those sessions.
 ///
-/// The marks go to the database as one JSON parameter and two set-based statements: with a
+/// The marks go to the database as one JSON parameter and set-based statements: with a
 /// thousand sessions acking, a statement per session would hold the writer (and with it
 /// every post) for tens of milliseconds, parsing alone. The work rides in the group commit
 /// with the posts and reactions, sharing their transaction and commit.
-pub async fn ack_many(db: &Db, marks: &[(String, i64)]) -> Result<()> {
+pub async fn ack_many(db: &Db, marks: &[(String, i64)]) -> Result<HashSet<String>> {
     if marks.is_empty() {
-        return Ok(());
+        return Ok(HashSet::new());
     }
-    let marks = serde_json::to_string(marks).map_err(crate::error::Error::internal)?;
+    let json = serde_json::to_string(marks).map_err(Error::internal)?;
     let backend = db.backend();
-    db.write(AckMarks { marks, backend }).await
+    db.write(AckMarks {
+        marks: marks.to_vec(),
+        json,
+        backend,
+    })
+    .await
 }
 
 /// The acks of one flush, written in the group commit's shared transaction.
 struct AckMarks {
-    /// JSON `[[session_id, up_to], …]`.
-    marks: String,
+    marks: Vec<(String, i64)>,
+    /// `marks` as JSON `[[session_id, up_to], …]`.
+    json: String,
     backend: DbBackend,
 }
 
-impl Operation for AckMarks {
-    type Plan = ();
-    type Output = ();
+/// What a flush writes: the marks of the live sessions (as JSON), and those sessions.
+struct LiveMarks {
+    json: String,
+    alive: HashSet<String>,
+}
 
-    async fn decide(&self, _tx: &Tx) -> Result<Decision<(), ()>> {
-        Ok(Decision::Write(()))
+impl Operation for AckMarks {
+    type Plan = LiveMarks;
+    type Output = HashSet<String>;
+
+    async fn decide(&self, tx: &Tx) -> Result<Decision<LiveMarks, HashSet<String>>> {
+        let sql = match self.backend {
+            DbBackend::Postgres => PG_ALIVE,
+            _ => SQLITE_ALIVE,
+        };
+        let statement = Statement::from_sql_and_values(
+            self.backend,
+            sql,
+            [self.json.clone().into(), now_ms().into()],
+        );
+        let mut alive = HashSet::new();
+        for row in tx.query_all_raw(statement).await? {
+            alive.insert(row.try_get_by_index::<String>(0)?);
+        }
+        if alive.is_empty() {
+            return Ok(Decision::Answer(alive));
+        }
+        // Usually every session is alive and the JSON stands as it is.
+        let json = if alive.len() == self.marks.len() {
+            self.json.clone()
+        } else {
+            let live: Vec<&(String, i64)> = self
+                .marks
+                .iter()
+                .filter(|(s, _)| alive.contains(s))
+                .collect();
+            serde_json::to_string(&live).map_err(Error::internal)?
+        };
+        Ok(Decision::Write(LiveMarks { json, alive }))
     }
 
-    async fn apply(self, tx: &Tx, (): ()) -> Result<Written<()>> {
+    async fn apply(self, tx: &Tx, plan: LiveMarks) -> Result<Written<HashSet<String>>> {
         let (delete, clear_resync) = match self.backend {
             DbBackend::Postgres => (PG_DELETE_ACKED, PG_CLEAR_RESYNC),
             _ => (SQLITE_DELETE_ACKED, SQLITE_CLEAR_RESYNC),
         };
         for sql in [delete, clear_resync] {
             let statement =
-                Statement::from_sql_and_values(self.backend, sql, [self.marks.clone().into()]);
+                Statement::from_sql_and_values(self.backend, sql, [plan.json.clone().into()]);
             tx.execute_raw(statement).await?;
         }
-        Ok(Written::without_event(()))
+        Ok(Written::without_event(plan.alive))
     }
 }
+
+// The sessions of the marks that are alive, as `accounts::authenticate` judges one: not
+// expired, the account not disabled. Parameters: the marks' JSON, now in ms.
+const SQLITE_ALIVE: &str = "SELECT s.id FROM json_each(?) AS m \
+    JOIN sessions AS s ON s.id = json_extract(m.value, '$[0]') \
+    JOIN users AS u ON u.id = s.user_id \
+    WHERE s.expires_at > ? AND u.disabled_at IS NULL";
+const PG_ALIVE: &str = "SELECT s.id FROM jsonb_array_elements($1::jsonb) AS m \
+    JOIN sessions AS s ON s.id = m ->> 0 JOIN users AS u ON u.id = s.user_id \
+    WHERE s.expires_at > $2 AND u.disabled_at IS NULL";
 
 // The parameter is a JSON array of [session_id, up_to] pairs. Both plans find each
 // session's number by its primary key, then its rows in the queue's primary key

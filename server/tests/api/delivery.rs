@@ -364,3 +364,44 @@ async fn a_commit_wakes_live_subscribers_without_any_polling() {
         .expect("the reaction arrives without a poll");
     assert_eq!(reaction(&got).message_id, m.message_id);
 }
+
+/// An `Ack` is checked by the flush that writes it (not by a read of its own): a session
+/// that has ended or whose account is disabled is refused, and the others written in the
+/// same flush are not held up by it.
+#[tokio::test]
+async fn an_ack_of_an_ended_session_is_refused_and_the_others_of_its_flush_commit() {
+    let app = spawn_app().await;
+    let (alice, bob, carol, dave) = (
+        app.user("alice").await,
+        app.user("bob").await,
+        app.user("carol").await,
+        app.user("dave").await,
+    );
+    let m = alice.send("one").await.expect("send");
+    let mut events = carol.subscribe().await;
+    let posted_event = events.next_non_presence().await;
+    assert_eq!(posted(&posted_event).message_id, m.message_id);
+    let up_to = posted_event.event_id;
+
+    bob.sign_out().await.expect("sign out");
+    chat_server::admin::set_disabled(&app.state.db, "dave", true)
+        .await
+        .expect("disable dave");
+    let ack = |user: &User| {
+        let mut chat = user.chat.clone();
+        let request = user.req(pb::AckRequest {
+            up_to_event_id: up_to,
+        });
+        async move { chat.ack(request).await }
+    };
+    let (signed_out, disabled, alive) = tokio::join!(ack(&bob), ack(&dave), ack(&carol));
+    assert_code(signed_out, Code::Unauthenticated);
+    assert_code(disabled, Code::Unauthenticated);
+    alive.expect("carol's ack");
+    assert_eq!(
+        janitor::queue_len(&app.state.delivery, &session_of(&carol))
+            .await
+            .expect("len"),
+        0
+    );
+}
