@@ -18,7 +18,7 @@ use crate::{
 };
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, EntityTrait, IntoActiveModel, PaginatorTrait, QueryFilter,
-    QueryOrder, Set, sea_query::OnConflict,
+    QueryOrder, Set,
 };
 
 pub struct UserRow {
@@ -165,17 +165,7 @@ async fn end_sessions(txn: &WriteTxn, user_id: &str, only: Option<&str>) -> Resu
         delete = delete.filter(session::Column::Id.eq(id));
     }
     let ended = delete.exec(&**txn).await?.rows_affected;
-    server_meta::Entity::insert(server_meta::ActiveModel {
-        key: Set(server_meta::SESSIONS_REVOKED.to_owned()),
-        // Unique, not a time: two revocations in one millisecond must both be seen.
-        value: Set(new_id()),
-    })
-    .on_conflict(
-        OnConflict::column(server_meta::Column::Key)
-            .update_column(server_meta::Column::Value)
-            .to_owned(),
-    )
-    .exec(&**txn)
-    .await?;
+    // Unique, not a time: two revocations in one millisecond must both be seen.
+    server_meta::put(&**txn, server_meta::SESSIONS_REVOKED, new_id()).await?;
     Ok(ended)
 }

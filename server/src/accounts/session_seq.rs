@@ -13,8 +13,8 @@ use crate::{
     error::{Error, Result},
 };
 use sea_orm::{
-    EntityTrait, QuerySelect, Set,
-    sea_query::{Expr, Func, OnConflict},
+    EntityTrait, QuerySelect,
+    sea_query::{Expr, Func},
 };
 
 /// The `server_meta` key of the last number given (written by the migration that added
@@ -32,17 +32,7 @@ pub async fn next(txn: &WriteTxn) -> Result<i64> {
         None => highest_in_use(txn).await?,
     };
     let next = last + 1;
-    server_meta::Entity::insert(server_meta::ActiveModel {
-        key: Set(LAST_SESSION_SEQ.to_owned()),
-        value: Set(next.to_string()),
-    })
-    .on_conflict(
-        OnConflict::column(server_meta::Column::Key)
-            .update_column(server_meta::Column::Value)
-            .to_owned(),
-    )
-    .exec_without_returning(&**txn)
-    .await?;
+    server_meta::put(&**txn, LAST_SESSION_SEQ, next.to_string()).await?;
     Ok(next)
 }
 

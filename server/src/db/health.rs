@@ -8,7 +8,7 @@
 
 use super::Db;
 use crate::entity::server_meta;
-use sea_orm::{DbErr, EntityTrait, Set, sea_query::OnConflict};
+use sea_orm::DbErr;
 use std::sync::Arc;
 use tokio::sync::watch;
 
@@ -77,17 +77,7 @@ impl Db {
     /// writes are failing, to notice when they can commit again.
     pub async fn probe_write(&self) -> Result<(), DbErr> {
         let txn = self.begin_write().await?;
-        let written = server_meta::Entity::insert(server_meta::ActiveModel {
-            key: Set(PROBE_KEY.to_owned()),
-            value: Set(crate::domain::now_ms().to_string()),
-        })
-        .on_conflict(
-            OnConflict::column(server_meta::Column::Key)
-                .update_column(server_meta::Column::Value)
-                .to_owned(),
-        )
-        .exec(&*txn)
-        .await;
+        let written = server_meta::put(&*txn, PROBE_KEY, crate::domain::now_ms().to_string()).await;
         match written {
             Ok(_) => txn.commit().await,
             Err(e) => {

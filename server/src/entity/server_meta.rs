@@ -15,6 +15,22 @@ pub enum Relation {}
 
 impl ActiveModelBehavior for ActiveModel {}
 
+/// Sets `key` to `value`, adding the row if it is not there.
+pub async fn put<C: ConnectionTrait>(db: &C, key: &str, value: String) -> Result<(), DbErr> {
+    Entity::insert(ActiveModel {
+        key: sea_orm::Set(key.to_owned()),
+        value: sea_orm::Set(value),
+    })
+    .on_conflict(
+        sea_orm::sea_query::OnConflict::column(Column::Key)
+            .update_column(Column::Value)
+            .to_owned(),
+    )
+    .exec_without_returning(db)
+    .await
+    .map(drop)
+}
+
 /// The row whose value changes whenever sessions are ended from outside the server
 /// process (`chat-server admin`); running servers watch it to end those sessions' streams.
 pub const SESSIONS_REVOKED: &str = "sessions_revoked_at";
