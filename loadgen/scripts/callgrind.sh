@@ -12,7 +12,12 @@
 #
 # Usage: bash loadgen/scripts/callgrind.sh [reference] [sqlite] [postgres://...]   (default: reference sqlite)
 # Env: LG (chat-loadgen, chat-server beside it; default target/release/chat-loadgen),
-#      SUBS (20), M1 (20), M2 (220). Slow: valgrind runs one thread at a time, ~50x slower;
+#      SUBS (20), M1 (20), M2 (220), SPU (subscriber sessions per user, 1; at 1,000
+#      subscribers SPU=20 keeps the Argon2 sign-ins under valgrind to ~60), KEEP (a directory:
+#      the callgrind outputs are copied there, for callgrind_annotate), ACK_DEBOUNCE_MS (an
+#      hour: acks every --ack-batch 50 events only; under valgrind the usual 250 ms timer
+#      would fire every few events, and the count of acks, each a whole RPC with its token
+#      check, would depend on how slow the run was). Slow: valgrind runs one thread at a time, ~50x slower;
 #      a few minutes in all. Loopback only; every server is stopped before the script ends.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -20,6 +25,7 @@ LG="${LG:-target/release/chat-loadgen}"
 SUBS="${SUBS:-20}"
 M1="${M1:-20}"
 M2="${M2:-220}"
+SPU="${SPU:-1}"
 command -v valgrind >/dev/null || { echo "callgrind.sh: valgrind is not installed" >&2; exit 2; }
 WORK=$(mktemp -d /tmp/chat-callgrind.XXXXXX)
 cleanup() {
@@ -27,6 +33,7 @@ cleanup() {
   for f in "$WORK"/*.pid; do
     [ -e "$f" ] && kill -KILL "$(cat "$f")" 2>/dev/null || true
   done
+  if [ -n "${KEEP:-}" ]; then mkdir -p "$KEEP" && cp "$WORK"/*.out "$KEEP"/ 2>/dev/null || true; fi
   rm -rf "$WORK"
 }
 trap cleanup EXIT
@@ -52,7 +59,7 @@ EOF
   [ "$target" = reference ] && spawn=(--spawn reference --reference-bin "$WORK/$name.sh")
   local json
   json=$("$LG" "${spawn[@]}" --subscribers "$SUBS" --posters 2 --reactors 2 --messages "$m" \
-    --signup-parallelism 2 --settle 2 --drain-timeout 120 --label "callgrind-$target" \
+    --sessions-per-user "$SPU" --ack-debounce-ms "${ACK_DEBOUNCE_MS:-3600000}" --signup-parallelism 2 --settle 2 --drain-timeout 120 --label "callgrind-$target" \
     2>"$WORK/$name.err" | tail -n 1) || { cat "$WORK/$name.err" >&2; return 1; }
   local pid
   pid=$(cat "$WORK/$name.pid")

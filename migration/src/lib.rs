@@ -12,6 +12,7 @@ mod m20261202_000006_event_audience;
 mod m20261204_000007_rooms;
 mod m20261206_000008_ssh_keys;
 mod m20261207_000009_queue_session_seq;
+mod m20261208_000010_queue_trigger;
 
 pub struct Migrator;
 
@@ -47,6 +48,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261204_000007_rooms::Migration),
             Box::new(m20261206_000008_ssh_keys::Migration),
             Box::new(m20261207_000009_queue_session_seq::Migration),
+            Box::new(m20261208_000010_queue_trigger::Migration),
         ]
     }
 }

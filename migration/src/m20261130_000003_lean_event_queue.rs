@@ -65,7 +65,7 @@ impl MigrationTrait for Migration {
     }
 }
 
-/// Runs the script for the connection's backend (the later queue migration uses it too).
+/// Runs the script for the connection's backend (the later queue migrations use it too).
 pub(crate) async fn run(m: &SchemaManager<'_>, sqlite: &str, postgres: &str) -> Result<(), DbErr> {
     let script = match m.get_database_backend() {
         DbBackend::Sqlite => sqlite,

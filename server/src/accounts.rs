@@ -270,7 +270,7 @@ async fn rotate(accounts: &Accounts, txn: &WriteTxn, hash: &str, now: i64) -> Re
 
 pub async fn sign_out(accounts: &Accounts, who: &Principal) -> Result<()> {
     let txn = accounts.db.begin_session_change().await?;
-    // The queue and refresh tokens go with the session (ON DELETE CASCADE).
+    // The queue goes with the session (a trigger), its refresh tokens by ON DELETE CASCADE.
     let deleted = session::Entity::delete_by_id(&who.session_id)
         .exec(&*txn)
         .await;
@@ -370,7 +370,7 @@ async fn evict_oldest_sessions(txn: &WriteTxn, user_id: &str, keep: u32) -> Resu
         .all(&**txn)
         .await?;
     if !old.is_empty() {
-        // The queues and refresh tokens go with them (ON DELETE CASCADE).
+        // Their queues go with them (a trigger), their refresh tokens by ON DELETE CASCADE.
         session::Entity::delete_many()
             .filter(session::Column::Id.is_in(old.clone()))
             .exec(&**txn)

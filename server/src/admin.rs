@@ -157,7 +157,7 @@ async fn find_user(db: &Db, name: &str) -> Result<user::Model> {
         .ok_or_else(|| Error::not_found(format!("no user is called {name:?}")))
 }
 
-/// Deletes the sessions (their queues and refresh tokens cascade) and tells running
+/// Deletes the sessions (their queues and refresh tokens go with them) and tells running
 /// servers to end their streams.
 async fn end_sessions(txn: &WriteTxn, user_id: &str, only: Option<&str>) -> Result<u64> {
     let mut delete = session::Entity::delete_many().filter(session::Column::UserId.eq(user_id));

@@ -1,5 +1,6 @@
-//! The migration that keys the event queue by a session number instead of the session id
-//! keeps every queued event, down and up again, on a database a server is using.
+//! The migrations that key the event queue by a session number instead of the session id
+//! (9) and replace its foreign key with a trigger (10) keep every queued event, down and
+//! up again, on a database a server is using.
 
 use crate::helpers::*;
 use migration::{Migrator, MigratorTrait};
@@ -50,7 +51,8 @@ async fn numbering_the_sessions_keeps_every_queued_event_both_ways() {
     // alice's, bob's and not the phone's (it acknowledged everything).
     assert_eq!(before.len(), 2, "{before:?}");
 
-    Migrator::down(conn, Some(1)).await.expect("down");
+    // Migration 10 (the trigger), then 9 (the numbers).
+    Migrator::down(conn, Some(2)).await.expect("down");
     assert_eq!(queued(conn, BY_ID).await, before);
     Migrator::up(conn, None).await.expect("up again");
     assert_eq!(queued(conn, BY_NUMBER).await, before);
@@ -71,4 +73,84 @@ async fn numbering_the_sessions_keeps_every_queued_event_both_ways() {
     app.sign_in("alice").await;
     let newest = one_number(conn, "SELECT MAX(seq) FROM sessions").await;
     assert_eq!(newest, highest + 1);
+}
+
+/// Queue rows (session number, count) by session number, whether or not the session
+/// still exists.
+async fn rows_by_number(conn: &DatabaseConnection) -> Vec<(i64, i64)> {
+    let sql =
+        "SELECT session_seq, COUNT(*) FROM event_queue GROUP BY session_seq ORDER BY session_seq";
+    let rows = conn
+        .query_all_raw(Statement::from_string(conn.get_database_backend(), sql))
+        .await
+        .expect("read the queue");
+    rows.iter()
+        .map(|row| {
+            (
+                row.try_get_by_index::<i64>(0).expect("number"),
+                row.try_get_by_index::<i64>(1).expect("count"),
+            )
+        })
+        .collect()
+}
+
+async fn number_of(conn: &DatabaseConnection, user: &User) -> i64 {
+    let sql = format!(
+        "SELECT seq FROM sessions WHERE id = '{}'",
+        crate::delivery::session_of(user)
+    );
+    one_number(conn, &sql).await
+}
+
+/// Without a foreign key on the queue, its rows still leave with their session, however
+/// the session ends: signed out, revoked by an admin, or with its account deleted.
+#[tokio::test]
+async fn a_sessions_queue_goes_with_it_however_it_ends() {
+    let app = spawn_app().await;
+    let alice = app.user("alice").await;
+    let (bob, carol, dave) = (
+        app.user("bob").await,
+        app.user("carol").await,
+        app.user("dave").await,
+    );
+    alice.send("queued for everyone").await.expect("send");
+    let conn = app.state.db.conn();
+    let numbers = [
+        number_of(conn, &bob).await,
+        number_of(conn, &carol).await,
+        number_of(conn, &dave).await,
+    ];
+    let before = rows_by_number(conn).await;
+    for n in numbers {
+        assert!(
+            before.iter().any(|(seq, count)| *seq == n && *count > 0),
+            "{n} has queued rows: {before:?}"
+        );
+    }
+
+    bob.sign_out().await.expect("sign out");
+    chat_server::admin::revoke_sessions(&app.state.db, "carol", None)
+        .await
+        .expect("revoke");
+    // An account's deletion cascades to its sessions, and from them to their queues.
+    conn.execute_raw(Statement::from_string(
+        conn.get_database_backend(),
+        "DELETE FROM users WHERE name = 'dave'",
+    ))
+    .await
+    .expect("delete dave");
+
+    let after = rows_by_number(conn).await;
+    for n in numbers {
+        assert!(
+            after.iter().all(|(seq, _)| *seq != n),
+            "{n} kept rows: {after:?}"
+        );
+    }
+    // alice's own session keeps its rows.
+    let alices = number_of(conn, &alice).await;
+    assert_eq!(
+        after.iter().find(|(seq, _)| *seq == alices),
+        before.iter().find(|(seq, _)| *seq == alices)
+    );
 }
