@@ -1,5 +1,6 @@
 //! The event queue's rows leave with their session through a trigger on `sessions`
-//! instead of a foreign key from `event_queue`.
+//! instead of a foreign key from `event_queue`; on SQLite an ack deletes each session's
+//! rows as one range, through a trigger on the view `event_queue_acks`.
 //!
 //! A foreign key is checked for every row written to the referencing table: every
 //! delivery's queue row looked its session up on insert (on PostgreSQL a `FOR KEY SHARE`
@@ -12,6 +13,13 @@
 //! account's deletion cascading to its sessions). Measured on 1,000 sessions, a fan-out
 //! row plus its ack cost SQLite 1.45 µs before and 0.85 µs after; a fan-out row cost
 //! PostgreSQL 4.6 µs before and 1.6 µs after.
+//!
+//! SQLite's `DELETE` takes no join, so deleting the rows of many sessions' acks in one
+//! statement meant `WHERE (session_seq, event_id) IN (…)`: every row to delete went
+//! through a temporary b-tree and was then looked up again in the queue. Inserting the
+//! marks into `event_queue_acks` instead runs its `INSTEAD OF` trigger once per mark, a
+//! range delete in the queue's primary key, still one statement for the whole flush:
+//! 0.13 µs a row instead of 0.42 µs.
 
 use super::m20261130_000003_lean_event_queue::run;
 use sea_orm_migration::prelude::*;
@@ -33,9 +41,16 @@ CREATE TRIGGER "sessions_take_their_queue" AFTER DELETE ON "sessions"
 BEGIN
     DELETE FROM "event_queue" WHERE "session_seq" = OLD."seq";
 END;
+CREATE VIEW "event_queue_acks" ("session_seq", "up_to") AS SELECT NULL, NULL WHERE 0;
+CREATE TRIGGER "event_queue_ack" INSTEAD OF INSERT ON "event_queue_acks"
+BEGIN
+    DELETE FROM "event_queue" WHERE "session_seq" = NEW."session_seq" AND "event_id" <= NEW."up_to";
+END;
 "#;
 
 const SQLITE_DOWN: &str = r#"
+DROP TRIGGER "event_queue_ack";
+DROP VIEW "event_queue_acks";
 DROP TRIGGER "sessions_take_their_queue";
 CREATE TABLE "event_queue_keyed" (
     "session_seq" integer NOT NULL,

@@ -130,13 +130,13 @@ const PG_ALIVE: &str = "SELECT s.id FROM jsonb_array_elements($1::jsonb) AS m \
     JOIN sessions AS s ON s.id = m ->> 0 JOIN users AS u ON u.id = s.user_id \
     WHERE s.expires_at > $2 AND u.disabled_at IS NULL";
 
-// The parameter is a JSON array of [session_id, up_to] pairs. Both plans find each
-// session's number by its primary key, then its rows in the queue's primary key
-// (session_seq, event_id).
-const SQLITE_DELETE_ACKED: &str = "DELETE FROM event_queue WHERE (session_seq, event_id) IN ( \
-    SELECT q.session_seq, q.event_id FROM json_each(?) AS m \
-    JOIN sessions AS s ON s.id = json_extract(m.value, '$[0]') \
-    JOIN event_queue AS q ON q.session_seq = s.seq AND q.event_id <= json_extract(m.value, '$[1]'))";
+// The parameter is a JSON array of [session_id, up_to] pairs. Both find each session's
+// number by its primary key, then delete its rows as one range of the queue's primary
+// key (session_seq, event_id). SQLite's DELETE takes no join: a mark inserted into the
+// view `event_queue_acks` runs its trigger, that range delete (migration 10).
+const SQLITE_DELETE_ACKED: &str = "INSERT INTO event_queue_acks (session_seq, up_to) \
+    SELECT s.seq, json_extract(m.value, '$[1]') FROM json_each(?) AS m \
+    JOIN sessions AS s ON s.id = json_extract(m.value, '$[0]')";
 const SQLITE_CLEAR_RESYNC: &str = "UPDATE sessions SET trimmed_up_to = NULL \
     WHERE trimmed_up_to IS NOT NULL AND EXISTS ( \
     SELECT 1 FROM json_each(?) AS m WHERE json_extract(m.value, '$[0]') = sessions.id \
