@@ -7,7 +7,8 @@
 //! - On SQLite the table becomes `WITHOUT ROWID`: the rows live in the primary-key b-tree
 //!   itself, so a row is one b-tree insert instead of three (table, key index, event index).
 //!
-//! The foreign key to `sessions` stays: signing out still drops the queue by cascade.
+//! The foreign key to `sessions` stays: signing out still drops the queue by cascade
+//! (until migration 10 replaces the key with a trigger).
 
 use sea_orm_migration::{prelude::*, sea_orm::DbBackend};
 

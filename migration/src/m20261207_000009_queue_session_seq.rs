@@ -9,7 +9,8 @@
 //! - `sessions.seq` numbers the sessions; existing ones are numbered here, and
 //!   `server_meta.last_session_seq` holds the last number given, so that a sign-in takes
 //!   the next one and no number is ever given twice (`accounts::session_seq`).
-//! - `event_queue.session_seq` replaces `session_id` and still cascades from the session.
+//! - `event_queue.session_seq` replaces `session_id` and still cascades from the session
+//!   (until migration 10 replaces the key with a trigger).
 
 use super::m20261130_000003_lean_event_queue::run;
 use sea_orm_migration::prelude::*;

@@ -132,8 +132,9 @@ const PG_ALIVE: &str = "SELECT s.id FROM jsonb_array_elements($1::jsonb) AS m \
 
 // The parameter is a JSON array of [session_id, up_to] pairs. Both find each session's
 // number by its primary key, then delete its rows as one range of the queue's primary
-// key (session_seq, event_id). SQLite's DELETE takes no join: a mark inserted into the
-// view `event_queue_acks` runs its trigger, that range delete (migration 10).
+// key (session_seq, event_id). SQLite's DELETE takes no join: a mark inserted into
+// `event_queue_acks` runs its trigger, that range delete, and is then dropped itself
+// (migration 10).
 const SQLITE_DELETE_ACKED: &str = "INSERT INTO event_queue_acks (session_seq, up_to) \
     SELECT s.seq, json_extract(m.value, '$[1]') FROM json_each(?) AS m \
     JOIN sessions AS s ON s.id = json_extract(m.value, '$[0]')";

@@ -70,6 +70,11 @@ async fn numbering_the_sessions_keeps_every_queued_event_both_ways() {
     let mut events = bob.subscribe().await;
     let event = events.next_non_presence().await;
     assert_eq!(posted(&event).message_id, first.message_id);
+    // Acks still delete (on SQLite through migration 10's trigger, made again by `up`).
+    bob.ack(event.event_id).await;
+    let bobs = crate::delivery::session_of(&bob);
+    let left = chat_server::delivery::janitor::queue_len(&app.state.delivery, &bobs).await;
+    assert_eq!(left.expect("queue length"), 0);
     app.sign_in("alice").await;
     let newest = one_number(conn, "SELECT MAX(seq) FROM sessions").await;
     assert_eq!(newest, highest + 1);
