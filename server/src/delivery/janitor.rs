@@ -22,6 +22,8 @@ pub struct Sweep {
     pub expired_sessions: u64,
     pub trimmed_sessions: u64,
     pub trimmed_rows: u64,
+    /// Queue rows of sessions that no longer exist (see `sweep`).
+    pub orphaned_rows: u64,
     pub events: u64,
 }
 
@@ -64,20 +66,33 @@ pub async fn sweep(delivery: &Delivery) -> Result<Sweep> {
         .map_err(Error::from);
     out.expired_sessions = txn.finish(expired).await?.rows_affected;
 
-    // Queues over their cap keep the newest `queue_cap` rows.
+    // Queues over their cap keep the newest `queue_cap` rows. The same pass finds rows
+    // whose session is gone: the trigger on `sessions` takes them with it and no
+    // fan-out writes for a session that is going, but the queue has no foreign key, and
+    // an operator's `TRUNCATE sessions` (no trigger fires) or a bug must not leave rows
+    // that nothing would ever trim.
     let cap = settings.queue_cap;
-    let crowded: Vec<(i64, String)> = event_queue::Entity::find()
+    let crowded: Vec<(i64, Option<String>)> = event_queue::Entity::find()
         .select_only()
         .column(event_queue::Column::SessionSeq)
         .column(session::Column::Id)
-        .join(JoinType::InnerJoin, event_queue::Relation::Session.def())
+        .join(JoinType::LeftJoin, event_queue::Relation::Session.def())
         .group_by(event_queue::Column::SessionSeq)
         .group_by(session::Column::Id)
-        .having(Expr::col(event_queue::Column::EventId).count().gt(cap))
+        .having(
+            Expr::col(event_queue::Column::EventId)
+                .count()
+                .gt(cap)
+                .or(Expr::col((session::Entity, session::Column::Id)).is_null()),
+        )
         .into_tuple()
         .all(db)
         .await?;
     for (session_seq, session_id) in crowded {
+        let Some(session_id) = session_id else {
+            out.orphaned_rows += drop_orphans(delivery, session_seq).await?;
+            continue;
+        };
         let cut: Option<i64> = event_queue::Entity::find()
             .select_only()
             .column(event_queue::Column::EventId)
@@ -156,6 +171,24 @@ pub async fn sweep(delivery: &Delivery) -> Result<Sweep> {
     .await;
     out.events = txn.finish(purged).await?;
     Ok(out)
+}
+
+/// Drops every queue row of a session number that no session has.
+async fn drop_orphans(delivery: &Delivery, session_seq: i64) -> Result<u64> {
+    let txn = delivery.db.begin_write().await?;
+    let dropped = event_queue::Entity::delete_many()
+        .filter(event_queue::Column::SessionSeq.eq(session_seq))
+        .exec(&*txn)
+        .await
+        .map(|r| r.rows_affected)
+        .map_err(Error::from);
+    let dropped = txn.finish(dropped).await?;
+    tracing::warn!(
+        session_seq,
+        dropped,
+        "dropped queue rows whose session is gone"
+    );
+    Ok(dropped)
 }
 
 /// Drops the session's queue rows up to `cut`, marks the session for resync, and ends

@@ -159,3 +159,30 @@ async fn a_sessions_queue_goes_with_it_however_it_ends() {
         before.iter().find(|(seq, _)| *seq == alices)
     );
 }
+
+/// Rows left without a session (an operator's `TRUNCATE`, say: no trigger fires) are
+/// dropped by the janitor's next pass; the others stay.
+#[tokio::test]
+async fn the_janitor_drops_queue_rows_whose_session_is_gone() {
+    let app = spawn_app().await;
+    let alice = app.user("alice").await;
+    let bob = app.user("bob").await;
+    alice.send("queued for bob").await.expect("send");
+    let conn = app.state.db.conn();
+    let before = rows_by_number(conn).await;
+    let gone = 1 + one_number(conn, "SELECT MAX(seq) FROM sessions").await;
+    let orphans =
+        format!("INSERT INTO event_queue (session_seq, event_id) VALUES ({gone}, 1), ({gone}, 2)");
+    conn.execute_raw(Statement::from_string(conn.get_database_backend(), orphans))
+        .await
+        .expect("insert rows of no session");
+
+    let sweep = chat_server::delivery::janitor::sweep(&app.state.delivery)
+        .await
+        .expect("sweep");
+    assert_eq!(sweep.orphaned_rows, 2);
+    assert_eq!(sweep.trimmed_rows, 0);
+    assert_eq!(rows_by_number(conn).await, before);
+    let bobs = number_of(conn, &bob).await;
+    assert!(before.iter().any(|(seq, _)| *seq == bobs), "{before:?}");
+}
