@@ -4,10 +4,10 @@
 
 use crate::helpers::*;
 use migration::{Migrator, MigratorTrait};
-use sea_orm::{ConnectionTrait, DatabaseConnection, Statement};
+use sea_orm::{ConnectionTrait, DatabaseConnection, Statement, TryGetable};
 
-/// (session id, event id) of every queued event, in order, read through `sql`.
-async fn queued(conn: &DatabaseConnection, sql: &str) -> Vec<(String, i64)> {
+/// The two columns of every row `sql` reads, in its order.
+async fn pairs<A: TryGetable, B: TryGetable>(conn: &DatabaseConnection, sql: &str) -> Vec<(A, B)> {
     let rows = conn
         .query_all_raw(Statement::from_string(conn.get_database_backend(), sql))
         .await
@@ -15,11 +15,16 @@ async fn queued(conn: &DatabaseConnection, sql: &str) -> Vec<(String, i64)> {
     rows.iter()
         .map(|row| {
             (
-                row.try_get_by_index::<String>(0).expect("session id"),
-                row.try_get_by_index::<i64>(1).expect("event id"),
+                row.try_get_by_index::<A>(0).expect("first column"),
+                row.try_get_by_index::<B>(1).expect("second column"),
             )
         })
         .collect()
+}
+
+/// (session id, event id) of every queued event, in order, read through `sql`.
+async fn queued(conn: &DatabaseConnection, sql: &str) -> Vec<(String, i64)> {
+    pairs(conn, sql).await
 }
 
 const BY_NUMBER: &str = "SELECT s.id, q.event_id FROM event_queue AS q \
@@ -85,18 +90,7 @@ async fn numbering_the_sessions_keeps_every_queued_event_both_ways() {
 async fn rows_by_number(conn: &DatabaseConnection) -> Vec<(i64, i64)> {
     let sql =
         "SELECT session_seq, COUNT(*) FROM event_queue GROUP BY session_seq ORDER BY session_seq";
-    let rows = conn
-        .query_all_raw(Statement::from_string(conn.get_database_backend(), sql))
-        .await
-        .expect("read the queue");
-    rows.iter()
-        .map(|row| {
-            (
-                row.try_get_by_index::<i64>(0).expect("number"),
-                row.try_get_by_index::<i64>(1).expect("count"),
-            )
-        })
-        .collect()
+    pairs(conn, sql).await
 }
 
 async fn number_of(conn: &DatabaseConnection, user: &User) -> i64 {
